@@ -1,0 +1,79 @@
+import type { Config } from '../config/index.js';
+import { resolveMasterKey } from '../identity/master-key.js';
+import { SecretBox } from '../identity/secret-box.js';
+import { AccountsService } from '../services/accounts.js';
+import type { AdminOperations } from '../services/admin-types.js';
+import { ApiKeysService } from '../services/api-keys.js';
+import { openStore, StoreLockedError, type Store } from '../store/index.js';
+import { upstreamKinds } from '../upstreams/index.js';
+import { CliError, loadConfigOrExit } from './context.js';
+import { RemoteAdmin } from './remote-admin.js';
+import { readServerFile } from './server-file.js';
+
+export interface AdminSession {
+  admin: AdminOperations;
+  via: 'server' | 'store';
+  close(): Promise<void>;
+}
+
+function localAdmin(store: Store, secretBox: SecretBox): AdminOperations {
+  const actor = { type: 'cli' as const, id: null };
+  const accounts = new AccountsService({
+    accounts: store.accounts,
+    audit: store.audit,
+    secretBox,
+    kinds: upstreamKinds,
+    actor,
+  });
+  const keys = new ApiKeysService({ apiKeys: store.apiKeys, users: store.users, audit: store.audit, actor });
+  return {
+    addAccount: (input) => accounts.add(input),
+    listAccounts: () => accounts.list(),
+    updateAccount: (ref, patch) => accounts.update(ref, patch),
+    removeAccount: (ref) => accounts.remove(ref),
+    testAccount: (ref) => accounts.test(ref),
+    createKey: (input) => keys.create(input),
+    listKeys: () => keys.list(),
+    revokeKey: (ref) => keys.revoke(ref),
+  };
+}
+
+async function serverAnswers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(new URL('/health', url), { signal: AbortSignal.timeout(3_000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Talks to the running server when there is one, otherwise opens the store itself. */
+export async function openAdminSession(config: Config): Promise<AdminSession> {
+  const server = await readServerFile(config.dataDir);
+  if (server && (await serverAnswers(server.url))) {
+    return { admin: new RemoteAdmin(server), via: 'server', close: async () => {} };
+  }
+  let store: Store;
+  try {
+    store = await openStore(config.database);
+  } catch (error) {
+    if (error instanceof StoreLockedError) {
+      throw new CliError(
+        `The embedded database in ${error.dir} is in use by process ${error.pid}, which does not answer as a ` +
+          `Switchyard server. Wait for it to finish or stop it, then try again.`,
+      );
+    }
+    throw new CliError(`Cannot open the database: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const { key } = await resolveMasterKey(config.masterKey, config.dataDir);
+  return { admin: localAdmin(store, new SecretBox(key)), via: 'store', close: () => store.close() };
+}
+
+/** Runs one admin operation in a session opened for it. */
+export async function withAdmin<T>(body: (admin: AdminOperations) => Promise<T>): Promise<T> {
+  const session = await openAdminSession(loadConfigOrExit());
+  try {
+    return await body(session.admin);
+  } finally {
+    await session.close();
+  }
+}

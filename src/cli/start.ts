@@ -1,0 +1,100 @@
+import { mkdir } from 'node:fs/promises';
+import { resolveMasterKey } from '../identity/master-key.js';
+import { createLogger } from '../observability/logger.js';
+import { createRuntime } from '../runtime.js';
+import { openStore, StoreLockedError } from '../store/index.js';
+import { CliError, loadConfigOrExit } from './context.js';
+import { readServerFile, removeServerFile, writeServerFile } from './server-file.js';
+
+/** `switchyard start`: the gateway in one process, on the embedded database by default. */
+export async function startCommand(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger({ level: config.logLevel });
+  await mkdir(config.dataDir, { recursive: true });
+  let store;
+  try {
+    store = await openStore(config.database);
+  } catch (error) {
+    if (error instanceof StoreLockedError) {
+      const running = await readServerFile(config.dataDir);
+      throw new CliError(
+        `Another Switchyard process (pid ${error.pid}) is using ${error.dir}` +
+          (running ? `; it serves ${running.url}.` : '.') +
+          ' Stop it first, or set SWITCHYARD_DATA_DIR to another directory.',
+      );
+    }
+    throw new CliError(`Cannot open the database: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const masterKey = await resolveMasterKey(config.masterKey, config.dataDir);
+  if (masterKey.origin !== 'environment') {
+    logger.warn(
+      { file: masterKey.file, generated: masterKey.origin === 'generated' },
+      'credentials are encrypted with the key file in the data dir: back it up, or set SWITCHYARD_MASTER_KEY',
+    );
+  }
+  const runtime = await createRuntime(config, store, masterKey.key, logger);
+  try {
+    await runtime.app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await runtime.stop();
+    await store.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(
+      code === 'EADDRINUSE'
+        ? `Port ${config.port} on ${config.host} is in use. Set PORT to a free port.`
+        : `Cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`,
+    );
+  }
+  const address = runtime.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  await writeServerFile(config.dataDir, { pid: process.pid, url, token: runtime.adminToken });
+  logger.info({ url, database: store.kind, dataDir: config.dataDir }, 'switchyard listening');
+  printBanner(url, store.kind, runtime.firstStart);
+
+  let shuttingDown = false;
+  const shutdown = (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: finishing live requests');
+    void (async () => {
+      try {
+        await runtime.stop();
+        await removeServerFile(config.dataDir);
+        await store.close();
+        logger.info('stopped');
+      } catch (error) {
+        logger.error({ err: error }, 'error while shutting down');
+        process.exitCode = 1;
+      } finally {
+        logger.flush();
+        setImmediate(() => process.exit());
+      }
+    })();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+function printBanner(
+  url: string,
+  database: string,
+  firstStart: Awaited<ReturnType<typeof createRuntime>>['firstStart'],
+) {
+  const lines = [`Switchyard is listening on ${url} (database: ${database}).`];
+  if (firstStart.createdAccount) {
+    const a = firstStart.createdAccount;
+    lines.push(
+      a.simulated
+        ? `No account was configured, so a MOCK demo account "${a.name}" was added: its answers are simulated.`
+        : `Added account "${a.name}" (${a.kind}) from ANTHROPIC_API_KEY.`,
+    );
+  }
+  if (firstStart.adminPassword) {
+    lines.push(`Created user "admin" with the one-time password: ${firstStart.adminPassword}`);
+    lines.push('It is shown only now; you will be asked to change it at first sign-in.');
+  }
+  lines.push('Create an API key with: npx switchyard keys create --name laptop');
+  process.stdout.write(lines.map((l) => `  ${l}`).join('\n') + '\n');
+}

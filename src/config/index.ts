@@ -1,0 +1,89 @@
+import path from 'node:path';
+import { configSchema, type RawConfig } from './schema.js';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  database: { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string };
+  masterKey: string | undefined;
+  logLevel: RawConfig['LOG_LEVEL'];
+  bootstrapAnthropicApiKey: string | undefined;
+  shutdownGraceMs: number;
+  queue: { maxDepth: number; maxWaitMs: number };
+  scheduler: { stickyTtlMs: number; maxFailoverAttempts: number };
+  upstream: {
+    streamFirstByteTimeoutMs: number;
+    firstByteTimeoutMs: number;
+    idleTimeoutMs: number;
+  };
+  requestDeadlineMs: number;
+  stream: { pingAfterMs: number; pingIntervalMs: number };
+  usage: { flushIntervalMs: number; flushBatch: number };
+  apiKeyCacheTtlMs: number;
+  accountRefreshIntervalMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const SECRET_VARIABLES = new Set(['SWITCHYARD_MASTER_KEY', 'ANTHROPIC_API_KEY', 'DATABASE_URL']);
+
+/** Reads and validates the environment once. Empty strings count as unset. */
+export function loadConfig(env: Env = process.env): Config {
+  const cleaned: Env = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') cleaned[key] = value;
+  }
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    const shown = SECRET_VARIABLES.has(variable)
+      ? 'value hidden'
+      : `got ${JSON.stringify(cleaned[variable] ?? null)}`;
+    throw new ConfigError(variable, `${issue?.message ?? 'is invalid'} (${shown})`);
+  }
+  const raw = parsed.data;
+  const dataDir = path.resolve(raw.SWITCHYARD_DATA_DIR);
+  return {
+    port: raw.PORT,
+    host: raw.HOST,
+    dataDir,
+    database: raw.DATABASE_URL
+      ? { kind: 'postgres', url: raw.DATABASE_URL }
+      : { kind: 'pglite', dir: path.join(dataDir, 'db') },
+    masterKey: raw.SWITCHYARD_MASTER_KEY,
+    logLevel: raw.LOG_LEVEL,
+    bootstrapAnthropicApiKey: raw.ANTHROPIC_API_KEY,
+    shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
+    queue: { maxDepth: raw.QUEUE_MAX_DEPTH, maxWaitMs: raw.QUEUE_MAX_WAIT_MS },
+    scheduler: { stickyTtlMs: raw.STICKY_TTL_SECONDS * 1000, maxFailoverAttempts: raw.MAX_FAILOVER_ATTEMPTS },
+    upstream: {
+      streamFirstByteTimeoutMs: raw.UPSTREAM_STREAM_FIRST_BYTE_TIMEOUT_MS,
+      firstByteTimeoutMs: raw.UPSTREAM_FIRST_BYTE_TIMEOUT_MS,
+      idleTimeoutMs: raw.UPSTREAM_IDLE_TIMEOUT_MS,
+    },
+    requestDeadlineMs: raw.REQUEST_DEADLINE_MS,
+    stream: { pingAfterMs: raw.STREAM_PING_AFTER_MS, pingIntervalMs: raw.STREAM_PING_INTERVAL_MS },
+    usage: { flushIntervalMs: raw.USAGE_FLUSH_INTERVAL_MS, flushBatch: raw.USAGE_FLUSH_BATCH },
+    apiKeyCacheTtlMs: raw.API_KEY_CACHE_TTL_MS,
+    accountRefreshIntervalMs: raw.ACCOUNT_REFRESH_INTERVAL_MS,
+  };
+}
+
+/** Reads a secret from a variable the operator named on the command line (`--api-key-env NAME`). */
+export function readNamedSecret(name: string, env: Env = process.env): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
+
+/** Every environment variable Switchyard reads, with its default. Nothing else reads process.env. */
+export const configSchema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  SWITCHYARD_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave it unset for the embedded database)')
+    .optional(),
+  SWITCHYARD_MASTER_KEY: z
+    .string()
+    .refine((v) => decodeMasterKey(v) !== undefined, 'must be 32 bytes as 64 hex characters or base64')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Used once, at first start, to create an `anthropic_api` account instead of the mock demo. */
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  SHUTDOWN_GRACE_MS: nonNegativeInt.default(30_000),
+  QUEUE_MAX_DEPTH: nonNegativeInt.default(256),
+  QUEUE_MAX_WAIT_MS: nonNegativeInt.default(30_000),
+  STICKY_TTL_SECONDS: positiveInt.default(3600),
+  MAX_FAILOVER_ATTEMPTS: positiveInt.default(3),
+  /** Time allowed for upstream response headers on streaming requests (they arrive with message_start). */
+  UPSTREAM_STREAM_FIRST_BYTE_TIMEOUT_MS: positiveInt.default(60_000),
+  /** Non-streaming answers arrive whole, so headers can take as long as generation. */
+  UPSTREAM_FIRST_BYTE_TIMEOUT_MS: positiveInt.default(600_000),
+  /** A stream that sends nothing for this long is treated as stalled. */
+  UPSTREAM_IDLE_TIMEOUT_MS: positiveInt.default(120_000),
+  /** The longest a request may take when the client gives no deadline of its own. */
+  REQUEST_DEADLINE_MS: positiveInt.default(600_000),
+  /** A streaming client that has waited this long gets its 200 and `ping` events while we wait. */
+  STREAM_PING_AFTER_MS: positiveInt.default(3_000),
+  STREAM_PING_INTERVAL_MS: positiveInt.default(10_000),
+  USAGE_FLUSH_INTERVAL_MS: positiveInt.default(1_000),
+  USAGE_FLUSH_BATCH: positiveInt.default(500),
+  API_KEY_CACHE_TTL_MS: nonNegativeInt.default(30_000),
+  ACCOUNT_REFRESH_INTERVAL_MS: positiveInt.default(5_000),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+export function decodeMasterKey(value: string): Buffer | undefined {
+  const trimmed = value.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return Buffer.from(trimmed, 'hex');
+  const decoded = Buffer.from(trimmed, 'base64');
+  return decoded.length === 32 ? decoded : undefined;
+}

@@ -1,0 +1,57 @@
+import type { MessagesRequest } from '../protocols/anthropic/messages-schema.js';
+import type { TokenUsage } from '../protocols/anthropic/usage.js';
+import type { UpstreamOperation } from '../upstreams/types.js';
+
+/** Who is asking: resolved from the API key before the pipeline runs. */
+export interface Principal {
+  apiKeyId: string;
+  userId: string;
+}
+
+/** One client call, already parsed and authenticated by the HTTP layer. */
+export interface MessagesCall {
+  requestId: string;
+  operation: UpstreamOperation;
+  body: Buffer;
+  request: Pick<MessagesRequest, 'model' | 'messages' | 'metadata' | 'system'> & {
+    stream?: boolean | undefined;
+  };
+  principal: Principal;
+  anthropicVersion: string | undefined;
+  anthropicBeta: string | undefined;
+  /** Claude Code's x-claude-code-session-id, when present. */
+  sessionId: string | undefined;
+  /** performance.now() when the request arrived. */
+  startedAt: number;
+  /** Absolute deadline, ms since epoch. */
+  deadline: number;
+}
+
+/**
+ * Where the answer goes. The HTTP layer implements it over the socket; the pipeline never sees
+ * the HTTP framework.
+ */
+export interface ResponseSink {
+  readonly headersSent: boolean;
+  /** The client went away before the answer was complete. */
+  readonly closed: boolean;
+  start(status: number, headers: Record<string, string>): void;
+  /** Resolves when the chunk may be followed by another (honours backpressure). */
+  write(chunk: Buffer | string): Promise<void> | undefined;
+  end(chunk?: Buffer | string): void;
+  onClose(listener: () => void): void;
+}
+
+/** What happened, for the ledger, metrics and the log line. */
+export interface CallSummary {
+  status: number;
+  model: string;
+  account: { id: string; name: string } | undefined;
+  attempts: number;
+  usage: TokenUsage;
+  errorType: string | undefined;
+  ttftMs: number | undefined;
+  latencyMs: number;
+  stickyHit: boolean;
+  upstreamRequestId: string | undefined;
+}

@@ -1,0 +1,56 @@
+import type { AccountPool } from './scheduler/account-pool.js';
+import type { UpstreamModel } from '../upstreams/types.js';
+
+const CACHE_MS = 10 * 60_000;
+
+export interface ListedModel extends UpstreamModel {
+  simulated: boolean;
+}
+
+/**
+ * The models the pool can serve: each usable account's own list (an explicit model list in its
+ * configuration, or what its upstream reports), merged. Upstream lists are cached for minutes.
+ */
+export class ModelCatalog {
+  private readonly cache = new Map<string, { models: UpstreamModel[]; until: number }>();
+
+  constructor(private readonly pool: AccountPool) {}
+
+  async list(): Promise<ListedModel[]> {
+    const merged = new Map<string, ListedModel>();
+    const now = Date.now();
+    const lists = await Promise.all(
+      this.pool
+        .accounts()
+        .filter((account) => account.state !== 'disabled' && account.state !== 'needs_reauth')
+        .map(async (account) => {
+          if (account.record.models) {
+            return account.record.models.map((id) => ({
+              id,
+              displayName: account.simulated ? `${id} (simulated)` : id,
+              createdAt: account.record.createdAt.toISOString(),
+              simulated: account.simulated,
+            }));
+          }
+          const cached = this.cache.get(account.id);
+          let models = cached && cached.until > now ? cached.models : undefined;
+          if (!models) {
+            models =
+              (await account.upstream.listModels(AbortSignal.timeout(10_000)).catch(() => undefined)) ?? [];
+            this.cache.set(account.id, { models, until: now + (models.length > 0 ? CACHE_MS : 30_000) });
+          }
+          return models.map((m) => ({ ...m, simulated: account.simulated }));
+        }),
+    );
+    for (const list of lists) {
+      for (const model of list) {
+        const existing = merged.get(model.id);
+        // A real account's entry wins over a simulated one for the same id.
+        if (!existing || (existing.simulated && !model.simulated)) merged.set(model.id, model);
+      }
+    }
+    return [...merged.values()].sort(
+      (a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id),
+    );
+  }
+}

@@ -1,0 +1,149 @@
+import { ApiError, SwitchyardError, anthropicErrorBody } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { PING_EVENT, encodeSseEvent } from '../protocols/anthropic/sse.js';
+import { emptyUsage } from '../protocols/anthropic/usage.js';
+import type { CallSummary, MessagesCall, ResponseSink } from './call.js';
+import { ClientClosedError } from './client-closed.js';
+import { dispatch, type DispatchOptions } from './dispatch.js';
+import { SSE_HEADERS, relay } from './relay.js';
+import type { Outcome } from './scheduler/outcome.js';
+import type { Scheduler } from './scheduler/scheduler.js';
+import type { UsageLedger } from './usage/ledger.js';
+import { costUsd, priceOf } from './usage/prices.js';
+
+export interface PipelineOptions extends DispatchOptions {
+  pingAfterMs: number;
+  pingIntervalMs: number;
+}
+
+export interface PipelineDeps {
+  scheduler: Scheduler;
+  ledger: UsageLedger;
+  metrics: Metrics;
+  logger: Logger;
+  options: PipelineOptions;
+}
+
+/**
+ * The request's path, read top to bottom: schedule and dispatch (with failover) → relay the
+ * answer → record usage and metrics. Authentication and parsing happened in the HTTP layer.
+ * Errors before the first byte are thrown for the server's error handler to answer; after it,
+ * they become SSE error events.
+ */
+export class MessagesPipeline {
+  constructor(private readonly deps: PipelineDeps) {}
+
+  async handle(call: MessagesCall, sink: ResponseSink): Promise<CallSummary> {
+    const summary: CallSummary = {
+      status: 200,
+      model: call.request.model,
+      account: undefined,
+      attempts: 0,
+      usage: emptyUsage(),
+      errorType: undefined,
+      ttftMs: undefined,
+      latencyMs: 0,
+      stickyHit: false,
+      upstreamRequestId: undefined,
+    };
+    const controller = new AbortController();
+    sink.onClose(() => controller.abort(new ClientClosedError()));
+    const pings = call.request.stream && call.operation === 'messages' ? this.startPings(sink) : undefined;
+    try {
+      const { lease, response } = await dispatch(call, controller.signal, summary, this.deps);
+      summary.upstreamRequestId = response.headers['request-id'];
+      clearTimers(pings);
+      let outcome: Outcome = { kind: 'cancelled' };
+      try {
+        outcome = await relay(response, call, sink, summary);
+      } finally {
+        lease.release(outcome);
+      }
+      if (outcome.kind === 'cancelled') summary.status = 499;
+    } catch (error) {
+      clearTimers(pings);
+      this.fail(error, call, sink, summary);
+    } finally {
+      summary.latencyMs = performance.now() - call.startedAt;
+      if (sink.closed) summary.status = 499;
+      this.record(call, summary);
+    }
+    return summary;
+  }
+
+  /** Sets the summary for a failure; rethrows it when the client has not been answered yet. */
+  private fail(error: unknown, call: MessagesCall, sink: ResponseSink, summary: CallSummary): void {
+    if (error instanceof ClientClosedError || sink.closed) {
+      summary.status = 499;
+      summary.errorType = 'client_closed';
+      return;
+    }
+    const known = error instanceof SwitchyardError ? error : new ApiError(undefined, error);
+    if (!(error instanceof SwitchyardError))
+      this.deps.logger.error({ err: error, requestId: call.requestId }, 'pipeline failure');
+    summary.status = known.status;
+    summary.errorType = known.type;
+    if (!sink.headersSent) throw known;
+    sink.end(encodeSseEvent('error', anthropicErrorBody(known.type, known.message, call.requestId)));
+  }
+
+  private startPings(sink: ResponseSink) {
+    const timers: { first?: NodeJS.Timeout; every?: NodeJS.Timeout } = {};
+    timers.first = setTimeout(() => {
+      if (sink.closed) return;
+      if (!sink.headersSent) sink.start(200, SSE_HEADERS);
+      sink.write(PING_EVENT);
+      timers.every = setInterval(() => {
+        if (!sink.closed) sink.write(PING_EVENT);
+      }, this.deps.options.pingIntervalMs);
+    }, this.deps.options.pingAfterMs);
+    return timers;
+  }
+
+  private record(call: MessagesCall, summary: CallSummary): void {
+    const { usage } = summary;
+    const accepted = summary.status < 400 || priceOf(summary.model) !== undefined;
+    this.deps.metrics.observeRequest({
+      route: call.operation,
+      // Unknown model names from failed requests must not grow the label set without bound.
+      model: accepted ? summary.model : 'other',
+      account: summary.account?.name ?? 'none',
+      status: summary.status,
+      stream: call.request.stream === true,
+      latencySeconds: summary.latencyMs / 1000,
+      ttftSeconds: summary.ttftMs === undefined ? undefined : summary.ttftMs / 1000,
+      tokens: {
+        input: usage.inputTokens,
+        output: usage.outputTokens,
+        cacheCreation: usage.cacheCreationInputTokens,
+        cacheRead: usage.cacheReadInputTokens,
+      },
+    });
+    if (call.operation !== 'messages') return;
+    this.deps.ledger.record({
+      requestId: call.requestId,
+      apiKeyId: call.principal.apiKeyId,
+      userId: call.principal.userId,
+      accountId: summary.account?.id ?? null,
+      model: summary.model.slice(0, 256),
+      stream: call.request.stream === true,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      cacheCreationInputTokens: usage.cacheCreationInputTokens,
+      cacheReadInputTokens: usage.cacheReadInputTokens,
+      status: summary.status,
+      errorType: summary.errorType ?? null,
+      latencyMs: Math.round(summary.latencyMs),
+      ttftMs: summary.ttftMs === undefined ? null : Math.round(summary.ttftMs),
+      costUsd: costUsd(summary.model, usage),
+      createdAt: new Date(),
+    });
+  }
+}
+
+function clearTimers(timers: { first?: NodeJS.Timeout; every?: NodeJS.Timeout } | undefined): void {
+  if (!timers) return;
+  clearTimeout(timers.first);
+  clearInterval(timers.every);
+}

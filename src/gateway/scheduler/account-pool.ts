@@ -1,0 +1,146 @@
+import type { Logger } from '../../observability/logger.js';
+import type { SecretBox } from '../../identity/secret-box.js';
+import type { AccountRecord, AccountRepository } from '../../store/types.js';
+import type { UpstreamKindRegistry } from '../../upstreams/index.js';
+import type { Upstream } from '../../upstreams/types.js';
+import type { Outcome } from './outcome.js';
+import { PoolAccount, type StateChange } from './pool-account.js';
+
+export interface AccountPoolDeps {
+  repository: AccountRepository;
+  secretBox: SecretBox;
+  kinds: UpstreamKindRegistry;
+  logger: Logger;
+  /** Called when an account may have become usable (a cooldown ended, an account was added). */
+  onCapacity: () => void;
+}
+
+const configFingerprint = (r: AccountRecord) =>
+  JSON.stringify([
+    r.name,
+    r.kind,
+    r.baseUrl,
+    r.encryptedCredential,
+    r.maxConcurrency,
+    r.priority,
+    r.weight,
+    r.models,
+    r.settings,
+  ]);
+const stateFingerprint = (r: { state: string; cooldownUntil: Date | null }) =>
+  `${r.state}@${r.cooldownUntil?.getTime() ?? 0}`;
+
+/**
+ * The accounts this process schedules over: loaded from the store, credentials decrypted in
+ * memory only, one upstream adapter each. State changes (cooldowns, re-auth) are saved so the
+ * command line and later starts see them; changes saved by others are adopted on reload.
+ */
+export class AccountPool {
+  private readonly byId = new Map<string, { account: PoolAccount; config: string; state: string }>();
+  private list: PoolAccount[] = [];
+
+  constructor(private readonly deps: AccountPoolDeps) {}
+
+  accounts(): readonly PoolAccount[] {
+    return this.list;
+  }
+
+  get(id: string): PoolAccount | undefined {
+    return this.byId.get(id)?.account;
+  }
+
+  async reload(): Promise<void> {
+    const records = await this.deps.repository.list();
+    const seen = new Set<string>();
+    for (const record of records) {
+      seen.add(record.id);
+      const entry = this.byId.get(record.id);
+      const config = configFingerprint(record);
+      const state = stateFingerprint(record);
+      if (!entry) {
+        const created = this.createUpstream(record);
+        this.byId.set(record.id, {
+          account: new PoolAccount(record, created.upstream, created.simulated),
+          config,
+          state,
+        });
+        continue;
+      }
+      if (entry.config !== config) {
+        const old = entry.account.upstream;
+        entry.account.reconfigure(record, this.createUpstream(record).upstream);
+        entry.config = config;
+        void old.close().catch(() => undefined);
+      }
+      if (entry.state !== state) {
+        entry.account.adoptState(record);
+        entry.state = state;
+      }
+    }
+    for (const [id, entry] of this.byId) {
+      if (seen.has(id)) continue;
+      this.byId.delete(id);
+      void entry.account.upstream.close().catch(() => undefined);
+    }
+    this.list = [...this.byId.values()].map((e) => e.account);
+    this.deps.onCapacity();
+  }
+
+  apply(account: PoolAccount, outcome: Outcome, now: number): void {
+    const change = account.apply(outcome, now);
+    if (change) this.save(account, change);
+  }
+
+  /** Ends cooldowns whose time has passed; run periodically so state is saved and waiters wake. */
+  sweep(now: number): void {
+    let freed = false;
+    for (const account of this.list) {
+      const change = account.refresh(now);
+      if (change) {
+        freed = true;
+        this.save(account, change);
+      }
+    }
+    if (freed) this.deps.onCapacity();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.list.map((a) => a.upstream.close()));
+  }
+
+  private save(account: PoolAccount, change: StateChange): void {
+    const entry = this.byId.get(account.id);
+    if (entry) entry.state = stateFingerprint(change);
+    this.deps.logger.warn(
+      { account: account.name, state: change.state, reason: change.stateReason, until: change.cooldownUntil },
+      'account state changed',
+    );
+    this.deps.repository.update(account.id, change).catch((error: unknown) => {
+      this.deps.logger.error({ err: error, account: account.name }, 'could not save account state');
+    });
+  }
+
+  private createUpstream(record: AccountRecord): { upstream: Upstream; simulated: boolean } {
+    const kind = this.deps.kinds.get(record.kind);
+    let credential: string | null = null;
+    if (record.encryptedCredential !== null) {
+      try {
+        credential = this.deps.secretBox.open(record.encryptedCredential, record.id);
+      } catch {
+        this.deps.logger.error(
+          { account: record.name },
+          'cannot decrypt the account credential: is SWITCHYARD_MASTER_KEY the key it was stored with?',
+        );
+      }
+    }
+    const upstream = kind.create({
+      id: record.id,
+      name: record.name,
+      kind: record.kind,
+      baseUrl: record.baseUrl,
+      credential,
+      settings: record.settings,
+    });
+    return { upstream, simulated: kind.simulated };
+  }
+}

@@ -1,0 +1,157 @@
+import { NotFoundError, RateLimitError, ApiError, SwitchyardError } from '../../errors.js';
+import { QueueFullError, type AdmissionQueue } from '../../queue/admission-queue.js';
+import type { AccountPool } from './account-pool.js';
+import type { Outcome } from './outcome.js';
+import type { PoolAccount } from './pool-account.js';
+import type { StickyMap } from './sticky-map.js';
+
+export interface AcquireRequest {
+  model: string;
+  conversationKey: string | undefined;
+  /** Accounts already tried for this request. */
+  exclude: ReadonlySet<string>;
+  /** Absolute time (ms since epoch) after which the client no longer waits. */
+  deadline: number;
+  signal: AbortSignal;
+}
+
+export interface Lease {
+  account: PoolAccount;
+  stickyHit: boolean;
+  /** Releases the slot once and reports how the attempt went. */
+  release(outcome: Outcome): void;
+}
+
+export interface SchedulerOptions {
+  maxQueueWaitMs: number;
+  now?: () => number;
+}
+
+/**
+ * Picks the account for each attempt: healthy, serving the model, with a free slot; the sticky
+ * account of the conversation first, then the lowest priority number, then the least loaded for
+ * its weight, then the least recently used. Waits in the admission queue when all are busy.
+ */
+export class Scheduler {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly pool: AccountPool,
+    private readonly queue: AdmissionQueue,
+    private readonly sticky: StickyMap,
+    private readonly options: SchedulerOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Resolves to a lease, or undefined when every suitable account was already tried. */
+  async acquire(request: AcquireRequest): Promise<Lease | undefined> {
+    const waitUntil = Math.min(request.deadline, this.now() + this.options.maxQueueWaitMs);
+    for (;;) {
+      const now = this.now();
+      const candidates = this.pool
+        .accounts()
+        .filter((a) => a.serves(request.model) && !request.exclude.has(a.id));
+      if (candidates.length === 0) {
+        if (request.exclude.size > 0) return undefined;
+        throw new NotFoundError(`model: no account serves the model '${request.model}'.`);
+      }
+      const healthy = candidates.filter((a) => a.isHealthy(now));
+      if (healthy.length === 0) {
+        await this.waitForCooldown(candidates, now, waitUntil, request.signal);
+        continue;
+      }
+      const chosen = this.pick(healthy, request.conversationKey, now);
+      if (chosen) return this.lease(chosen.account, chosen.stickyHit, request.conversationKey, now);
+      await this.waitForCapacity(waitUntil - now, request.signal);
+    }
+  }
+
+  private pick(healthy: PoolAccount[], conversationKey: string | undefined, now: number) {
+    if (conversationKey !== undefined) {
+      const boundId = this.sticky.get(conversationKey, now);
+      const bound = boundId === undefined ? undefined : healthy.find((a) => a.id === boundId);
+      if (bound?.hasCapacity()) return { account: bound, stickyHit: true };
+    }
+    let best: PoolAccount | undefined;
+    for (const account of healthy) {
+      if (!account.hasCapacity()) continue;
+      if (best === undefined || compare(account, best) < 0) best = account;
+    }
+    return best && { account: best, stickyHit: false };
+  }
+
+  private lease(
+    account: PoolAccount,
+    stickyHit: boolean,
+    conversationKey: string | undefined,
+    now: number,
+  ): Lease {
+    account.inFlight += 1;
+    account.lastUsedAt = now;
+    if (conversationKey !== undefined) this.sticky.set(conversationKey, account.id, now);
+    let released = false;
+    return {
+      account,
+      stickyHit,
+      release: (outcome) => {
+        if (released) return;
+        released = true;
+        account.inFlight -= 1;
+        this.pool.apply(account, outcome, this.now());
+        this.queue.wakeAll();
+      },
+    };
+  }
+
+  private async waitForCooldown(
+    candidates: PoolAccount[],
+    now: number,
+    waitUntil: number,
+    signal: AbortSignal,
+  ) {
+    const cooling = candidates.filter((a) => a.state === 'cooling_down');
+    if (cooling.length === 0) {
+      const reauth = candidates.filter((a) => a.state === 'needs_reauth').length;
+      throw new SwitchyardError(
+        'api_error',
+        `No upstream account is usable for this model (${reauth} need re-authentication, ` +
+          `${candidates.length - reauth} disabled). An operator must fix or add an account.`,
+        { status: 503 },
+      );
+    }
+    const soonest = Math.min(...cooling.map((a) => a.cooldownUntil));
+    if (soonest > waitUntil) {
+      throw new RateLimitError(
+        'Every upstream account for this model is cooling down after rate limits or errors.',
+        Math.max(1, Math.ceil((soonest - now) / 1000)),
+      );
+    }
+    await this.queuedWait(Math.max(1, soonest - now), signal);
+  }
+
+  private async waitForCapacity(remainingMs: number, signal: AbortSignal) {
+    if (remainingMs <= 0 || (await this.queuedWait(remainingMs, signal)) === 'timeout') {
+      throw new RateLimitError('Every upstream account is at capacity and the wait queue timed out.', 2);
+    }
+  }
+
+  private async queuedWait(timeoutMs: number, signal: AbortSignal) {
+    try {
+      return await this.queue.wait({ timeoutMs, signal });
+    } catch (error) {
+      if (error instanceof QueueFullError) {
+        throw new RateLimitError(`Every upstream account is at capacity and ${error.message}`, 2);
+      }
+      throw error instanceof Error ? error : new ApiError(undefined, error);
+    }
+  }
+}
+
+function compare(a: PoolAccount, b: PoolAccount): number {
+  if (a.record.priority !== b.record.priority) return a.record.priority - b.record.priority;
+  const loadA = a.inFlight / Math.max(a.record.weight, 1);
+  const loadB = b.inFlight / Math.max(b.record.weight, 1);
+  if (loadA !== loadB) return loadA - loadB;
+  return a.lastUsedAt - b.lastUsedAt;
+}

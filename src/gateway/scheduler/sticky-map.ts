@@ -1,0 +1,40 @@
+/**
+ * Conversation → account bindings with a TTL refreshed on use. Bounded: the oldest bindings are
+ * dropped first (a Map iterates in insertion order and every touch re-inserts).
+ */
+export class StickyMap {
+  private readonly bindings = new Map<string, { accountId: string; expiresAt: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 100_000,
+  ) {}
+
+  get(key: string, now: number): string | undefined {
+    const binding = this.bindings.get(key);
+    if (!binding) return undefined;
+    if (binding.expiresAt <= now) {
+      this.bindings.delete(key);
+      return undefined;
+    }
+    return binding.accountId;
+  }
+
+  set(key: string, accountId: string, now: number): void {
+    this.bindings.delete(key);
+    this.bindings.set(key, { accountId, expiresAt: now + this.ttlMs });
+    if (this.bindings.size > this.maxEntries) {
+      const oldest = this.bindings.keys().next();
+      if (!oldest.done) this.bindings.delete(oldest.value);
+    }
+  }
+
+  forgetAccount(accountId: string): void {
+    for (const [key, binding] of this.bindings)
+      if (binding.accountId === accountId) this.bindings.delete(key);
+  }
+
+  get size(): number {
+    return this.bindings.size;
+  }
+}

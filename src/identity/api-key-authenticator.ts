@@ -1,0 +1,92 @@
+import { AuthenticationError } from '../errors.js';
+import type { Principal } from '../gateway/call.js';
+import type { Logger } from '../observability/logger.js';
+import type { ApiKeyRepository } from '../store/types.js';
+import { hashApiKeySecret, looksLikeApiKey } from './api-key-secret.js';
+
+interface CacheEntry {
+  principal: Principal | undefined;
+  expiresAt: Date | null;
+  cachedUntil: number;
+}
+
+const NEGATIVE_TTL_MS = 5_000;
+const MAX_ENTRIES = 50_000;
+const TOUCH_INTERVAL_MS = 30_000;
+
+/**
+ * Turns an API key secret into a principal. Keys are looked up by hash and cached briefly so the
+ * request path rarely touches the database; revocation through this process clears the cache at
+ * once. Unknown keys are cached too, so a flood of bad keys cannot hammer the database.
+ */
+export class ApiKeyAuthenticator {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly used = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly repository: ApiKeyRepository,
+    private readonly logger: Logger,
+    private readonly ttlMs: number,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.flushLastUsed(), TOUCH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async authenticate(secret: string | undefined): Promise<Principal> {
+    if (secret === undefined || !looksLikeApiKey(secret)) throw new AuthenticationError();
+    const hash = hashApiKeySecret(secret);
+    const now = Date.now();
+    let entry = this.cache.get(hash);
+    if (entry === undefined || entry.cachedUntil <= now) {
+      entry = await this.load(hash, now);
+    }
+    if (!entry.principal || (entry.expiresAt !== null && entry.expiresAt.getTime() <= now)) {
+      throw new AuthenticationError();
+    }
+    this.used.add(entry.principal.apiKeyId);
+    return entry.principal;
+  }
+
+  /** Forget cached keys (all, or one by id) so the next request re-reads the store. */
+  invalidate(apiKeyId?: string): void {
+    if (apiKeyId === undefined) {
+      this.cache.clear();
+      return;
+    }
+    for (const [hash, entry] of this.cache)
+      if (entry.principal?.apiKeyId === apiKeyId) this.cache.delete(hash);
+  }
+
+  async flushLastUsed(): Promise<void> {
+    if (this.used.size === 0) return;
+    const ids = [...this.used];
+    this.used.clear();
+    try {
+      await this.repository.touchLastUsed(ids, new Date());
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not record API key last use');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flushLastUsed();
+  }
+
+  private async load(hash: string, now: number): Promise<CacheEntry> {
+    const record = await this.repository.findByHash(hash);
+    const valid = record !== undefined && record.revokedAt === null;
+    const entry: CacheEntry = {
+      principal: valid ? { apiKeyId: record.id, userId: record.userId } : undefined,
+      expiresAt: record?.expiresAt ?? null,
+      cachedUntil: now + (valid ? this.ttlMs : NEGATIVE_TTL_MS),
+    };
+    if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
+    this.cache.set(hash, entry);
+    return entry;
+  }
+}

@@ -1,0 +1,12 @@
+import { hash, verify } from '@node-rs/argon2';
+import { randomBytes } from 'node:crypto';
+
+// argon2id with the library's defaults (19 MiB, 2 passes), as OWASP recommends.
+export const hashPassword = (password: string): Promise<string> => hash(password);
+export const verifyPassword = (hashed: string, password: string): Promise<boolean> =>
+  verify(hashed, password);
+
+/** A password for one-time use, readable enough to type. */
+export function generatePassword(): string {
+  return randomBytes(18).toString('base64url');
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { registerAccountCommands } from './cli/accounts.js';
+import { loadConfigOrExit, runCommand } from './cli/context.js';
+import { registerKeyCommands } from './cli/keys.js';
+import { mockUpstreamCommand } from './cli/mock-upstream.js';
+import { startCommand } from './cli/start.js';
+import { migrateStore } from './store/index.js';
+
+const number = (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0)
+    throw new InvalidArgumentError('expected a non-negative number');
+  return parsed;
+};
+
+const program = new Command('switchyard')
+  .description('Serve one Claude API from many Claude accounts.')
+  .showHelpAfterError()
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+
+program
+  .command('start')
+  .description('run the gateway (embedded database unless DATABASE_URL is set)')
+  .action(() => runCommand(startCommand));
+
+program
+  .command('migrate')
+  .description('apply database migrations and exit')
+  .action(() =>
+    runCommand(async () => {
+      const config = loadConfigOrExit();
+      await migrateStore(config.database);
+      process.stdout.write(`Migrations applied (${config.database.kind}).\n`);
+    }),
+  );
+
+registerAccountCommands(program);
+registerKeyCommands(program);
+
+program
+  .command('mock-upstream')
+  .description('run the mock Messages API (simulated answers) for tests, benchmarks and demos')
+  .option('--port <n>', 'port to listen on', number, 4010)
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--latency <ms>', 'delay before response headers', number)
+  .option('--ttft <ms>', 'extra delay before the first token', number)
+  .option('--tps <n>', 'output tokens per second (0: all at once)', number)
+  .option('--words <n>', 'answer length in words', number)
+  .action((options) => runCommand(() => mockUpstreamCommand(options)));
+
+await program.parseAsync();

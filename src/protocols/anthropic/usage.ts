@@ -1,0 +1,94 @@
+import {
+  messageDeltaEventSchema,
+  messageResponseSchema,
+  messageStartEventSchema,
+  upstreamErrorBodySchema,
+  type WireUsage,
+} from './messages-schema.js';
+import { SseParser } from './sse.js';
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationInputTokens: number;
+  cacheReadInputTokens: number;
+}
+
+export const emptyUsage = (): TokenUsage => ({
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheCreationInputTokens: 0,
+  cacheReadInputTokens: 0,
+});
+
+/** Usage counts are cumulative on the wire: a later value replaces an earlier one. */
+function merge(into: TokenUsage, wire: WireUsage | undefined): void {
+  if (!wire) return;
+  if (wire.input_tokens != null) into.inputTokens = wire.input_tokens;
+  if (wire.output_tokens != null) into.outputTokens = wire.output_tokens;
+  if (wire.cache_creation_input_tokens != null)
+    into.cacheCreationInputTokens = wire.cache_creation_input_tokens;
+  if (wire.cache_read_input_tokens != null) into.cacheReadInputTokens = wire.cache_read_input_tokens;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const WATCHED_EVENTS = new Set(['message_start', 'message_delta', 'message_stop', 'error']);
+
+/**
+ * Watches an Anthropic SSE stream as it passes through and keeps the usage, the model that
+ * answered, whether the stream completed, and any in-stream error.
+ */
+export class StreamUsageMeter {
+  readonly usage = emptyUsage();
+  model: string | undefined;
+  completed = false;
+  errorType: string | undefined;
+  private readonly parser = new SseParser(WATCHED_EVENTS, ({ event, data }) => this.onEvent(event, data));
+
+  push(chunk: Buffer): void {
+    this.parser.push(chunk);
+  }
+
+  end(): void {
+    this.parser.end();
+  }
+
+  private onEvent(event: string, data: string): void {
+    if (event === 'message_stop') {
+      this.completed = true;
+      return;
+    }
+    const json = parseJson(data);
+    if (event === 'message_start') {
+      const parsed = messageStartEventSchema.safeParse(json);
+      if (parsed.success) {
+        this.model = parsed.data.message.model;
+        merge(this.usage, parsed.data.message.usage);
+      }
+    } else if (event === 'message_delta') {
+      const parsed = messageDeltaEventSchema.safeParse(json);
+      if (parsed.success) merge(this.usage, parsed.data.usage);
+    } else if (event === 'error') {
+      const parsed = upstreamErrorBodySchema.safeParse(json);
+      this.errorType = parsed.success ? parsed.data.error.type : 'api_error';
+    }
+  }
+}
+
+/** Reads usage and model from a complete non-streaming Messages response body. */
+export function usageFromMessageBody(
+  body: Buffer,
+): { usage: TokenUsage; model: string | undefined } | undefined {
+  const parsed = messageResponseSchema.safeParse(parseJson(body.toString('utf8')));
+  if (!parsed.success) return undefined;
+  const usage = emptyUsage();
+  merge(usage, parsed.data.usage);
+  return { usage, model: parsed.data.model };
+}

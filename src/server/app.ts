@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import type { CallSummary, Principal } from '../gateway/call.js';
+import type { Logger } from '../observability/logger.js';
+import { buildErrorHandler, notFoundHandler } from './error-handler.js';
+import { registerAdminRoutes, type AdminRouteDeps } from './routes/admin.js';
+import { registerHealthRoutes, type HealthDeps } from './routes/health.js';
+import { registerMessagesRoutes, type MessagesRouteDeps } from './routes/messages.js';
+import { registerModelRoutes } from './routes/models.js';
+import type { ModelCatalog } from '../gateway/models.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+    summary: CallSummary | null;
+  }
+}
+
+export interface AppDeps {
+  logger: Logger;
+  messages: MessagesRouteDeps;
+  catalog: ModelCatalog;
+  health: HealthDeps;
+  admin: AdminRouteDeps;
+}
+
+const SMALL_BODY_LIMIT = 1024 * 1024;
+
+/** Builds the HTTP face. Every route is registered here, so the whole surface reads in one file. */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: SMALL_BODY_LIMIT,
+    genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
+    requestIdHeader: false,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    keepAliveTimeout: 72_000,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+
+  app.decorateRequest('principal', null);
+  app.decorateRequest('summary', null);
+
+  // Bodies stay raw bytes whatever the content type (curl -d sends form encoding): the Messages
+  // route forwards them untouched, and every route parses JSON itself with prototype-poisoning checks.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (request, reply) => {
+    const started = performance.now();
+    reply.raw.once('close', () => logRequest(deps.logger, request, reply.raw, started));
+  });
+  app.setErrorHandler(buildErrorHandler(deps.logger));
+  app.setNotFoundHandler(notFoundHandler);
+
+  registerHealthRoutes(app, deps.health);
+  registerMessagesRoutes(app, deps.messages);
+  registerModelRoutes(app, { catalog: deps.catalog, authenticator: deps.messages.authenticator });
+  registerAdminRoutes(app, deps.admin);
+  return app;
+}
+
+/** One line per request; never a body, never a header value that could hold a secret. */
+function logRequest(
+  logger: Logger,
+  request: FastifyRequest,
+  response: ServerResponse,
+  started: number,
+): void {
+  const summary = request.summary;
+  const aborted = !response.writableFinished;
+  logger.info(
+    {
+      requestId: request.id,
+      method: request.method,
+      path: request.url.split('?')[0],
+      status: aborted ? 499 : (summary?.status ?? response.statusCode),
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      ip: request.ip,
+      keyId: request.principal?.apiKeyId,
+      model: summary?.model,
+      account: summary?.account?.name,
+      attempts: summary?.attempts,
+      sticky: summary?.stickyHit,
+      ttftMs: summary?.ttftMs === undefined ? undefined : Math.round(summary.ttftMs),
+      inputTokens: summary?.usage.inputTokens,
+      outputTokens: summary?.usage.outputTokens,
+      errorType: summary?.errorType,
+      upstreamRequestId: summary?.upstreamRequestId,
+    },
+    'request',
+  );
+}

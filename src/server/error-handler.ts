@@ -1,0 +1,56 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  ApiError,
+  InvalidRequestError,
+  NotFoundError,
+  RequestTooLargeError,
+  SwitchyardError,
+  anthropicErrorBody,
+  errorTypeForStatus,
+} from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+
+/** Fastify's own errors for bad input, turned into our types with messages a person can act on. */
+function fromFastify(error: FastifyError): SwitchyardError | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new RequestTooLargeError('body: the request body is larger than this route accepts.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new InvalidRequestError(`body: ${error.message}`);
+  }
+  const status = error.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new SwitchyardError(errorTypeForStatus(status), error.message, { status });
+  }
+  return undefined;
+}
+
+/** The one place errors become responses: Anthropic-shaped, no stack traces, no secrets. */
+export function buildErrorHandler(logger: Logger) {
+  return (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    let known = error instanceof SwitchyardError ? error : undefined;
+    if (!known && error instanceof Error && 'code' in error) known = fromFastify(error as FastifyError);
+    if (!known) {
+      logger.error({ err: error, requestId: request.id }, 'unhandled error');
+      known = new ApiError();
+    }
+    if (known.retryAfterSeconds !== undefined)
+      void reply.header('retry-after', String(known.retryAfterSeconds));
+    if (known.status === 429 || known.status >= 500) void reply.header('x-should-retry', 'true');
+    void reply
+      .code(known.status)
+      .header('request-id', request.id)
+      .type('application/json')
+      .send(anthropicErrorBody(known.type, known.message, request.id));
+  };
+}
+
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  const error = new NotFoundError(`No route for ${request.method} ${request.url.split('?')[0] ?? ''}.`);
+  void reply
+    .code(404)
+    .header('request-id', request.id)
+    .send(anthropicErrorBody(error.type, error.message, request.id));
+}

@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import type { Metrics } from '../../observability/metrics.js';
+
+export interface HealthDeps {
+  ping: () => Promise<void>;
+  metrics: Metrics;
+}
+
+export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): void {
+  // Claude Code sends HEAD / before it starts; GET gets HEAD for free.
+  app.get('/', async () => ({ name: 'switchyard', status: 'ok' }));
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/ready', async (_request, reply) => {
+    try {
+      await deps.ping();
+      return { status: 'ready', database: 'ok' };
+    } catch {
+      return reply.code(503).send({ status: 'not_ready', database: 'unreachable' });
+    }
+  });
+  app.get('/metrics', async (_request, reply) => {
+    const { contentType, body } = await deps.metrics.render();
+    return reply.type(contentType).send(body);
+  });
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { ACCOUNT_KINDS, type AccountKind } from '../upstreams/types.js';
+import type { AccountState } from '../store/types.js';
+
+/** An account as admins see it: never the credential, only whether there is one. */
+export interface AccountView {
+  id: string;
+  name: string;
+  kind: AccountKind;
+  simulated: boolean;
+  baseUrl: string | null;
+  hasCredential: boolean;
+  maxConcurrency: number;
+  priority: number;
+  weight: number;
+  models: string[] | null;
+  state: AccountState;
+  stateReason: string | null;
+  cooldownUntil: string | null;
+  inFlight: number | null;
+  createdAt: string;
+}
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  prefix: string;
+  userId: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface AccountTestView {
+  account: string;
+  ok: boolean;
+  status: number | null;
+  detail: string;
+  latencyMs: number;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const nameSchema = z
+  .string()
+  .regex(NAME, 'must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((value) => /^https?:$/.test(new URL(value).protocol), 'must be an http:// or https:// URL');
+
+export const newAccountInput = z.strictObject({
+  kind: z.enum(ACCOUNT_KINDS),
+  name: nameSchema,
+  apiKey: z.string().min(1).max(4096).optional(),
+  baseUrl: httpUrl.optional(),
+  maxConcurrency: z.number().int().min(1).max(10_000).default(8),
+  priority: z.number().int().min(0).max(1_000_000).default(10),
+  weight: z.number().int().min(1).max(1_000).default(1),
+  models: z.array(z.string().min(1).max(256)).max(1000).nullable().default(null),
+  settings: z.record(z.string(), z.unknown()).default({}),
+});
+export type NewAccountInput = z.input<typeof newAccountInput>;
+
+export const accountPatchInput = z.strictObject({
+  apiKey: z.string().min(1).max(4096).optional(),
+  baseUrl: httpUrl.nullable().optional(),
+  maxConcurrency: z.number().int().min(1).max(10_000).optional(),
+  priority: z.number().int().min(0).max(1_000_000).optional(),
+  weight: z.number().int().min(1).max(1_000).optional(),
+  models: z.array(z.string().min(1).max(256)).max(1000).nullable().optional(),
+  /** Admins may only enable or disable; cooldowns and re-auth are the scheduler's to set. */
+  state: z.enum(['active', 'disabled']).optional(),
+});
+export type AccountPatchInput = z.input<typeof accountPatchInput>;
+
+export const newApiKeyInput = z.strictObject({
+  name: nameSchema,
+  expiresAt: z.iso.datetime().optional(),
+});
+export type NewApiKeyInput = z.input<typeof newApiKeyInput>;
+
+/** The admin use cases, served either by a running server over HTTP or directly from the store. */
+export interface AdminOperations {
+  addAccount(input: NewAccountInput): Promise<AccountView>;
+  listAccounts(): Promise<AccountView[]>;
+  updateAccount(ref: string, patch: AccountPatchInput): Promise<AccountView>;
+  removeAccount(ref: string): Promise<void>;
+  testAccount(ref: string): Promise<AccountTestView>;
+  createKey(input: NewApiKeyInput): Promise<{ key: ApiKeyView; secret: string }>;
+  listKeys(): Promise<ApiKeyView[]>;
+  revokeKey(ref: string): Promise<ApiKeyView>;
+}

@@ -1,0 +1,44 @@
+import { and, asc, count, eq, isNull } from 'drizzle-orm';
+import type { StoreDatabase } from '../database.js';
+import { users } from '../schema.js';
+import type { UserRepository } from '../types.js';
+import { isUuid, withConflicts } from './shared.js';
+
+export function userRepository(db: StoreDatabase): UserRepository {
+  return {
+    async insert(user) {
+      const [row] = await withConflicts(
+        () => db.insert(users).values(user).returning(),
+        (constraint) =>
+          constraint === 'users_pkey'
+            ? `a user with id ${user.id} already exists`
+            : `a user named "${user.username}" already exists`,
+      );
+      if (!row) throw new Error('insert into users returned no row');
+      return row;
+    },
+    async get(id) {
+      if (!isUuid(id)) return undefined;
+      const [row] = await db.select().from(users).where(eq(users.id, id));
+      return row;
+    },
+    async getByUsername(username) {
+      const [row] = await db.select().from(users).where(eq(users.username, username));
+      return row;
+    },
+    async firstAdmin() {
+      // A disabled admin cannot act, so keys made from the command line must not land on one.
+      const [row] = await db
+        .select()
+        .from(users)
+        .where(and(eq(users.role, 'admin'), isNull(users.disabledAt)))
+        .orderBy(asc(users.createdAt), asc(users.id))
+        .limit(1);
+      return row;
+    },
+    async count() {
+      const [row] = await db.select({ n: count() }).from(users);
+      return row?.n ?? 0;
+    },
+  };
+}

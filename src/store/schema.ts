@@ -1,0 +1,152 @@
+/**
+ * The one schema, in PostgreSQL's dialect: PGlite runs the same engine, so both databases share
+ * these tables and the migrations generated from them. Ids are made by the application.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { AccountKind } from '../upstreams/types.js';
+import type { AccountState, AuditEntry, UserRole } from './types.js';
+
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey(),
+    username: text('username').notNull().unique('users_username_unique'),
+    passwordHash: text('password_hash').notNull(),
+    role: text('role').$type<UserRole>().notNull(),
+    mustChangePassword: boolean('must_change_password').notNull().default(false),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    disabledAt: timestamptz('disabled_at'),
+  },
+  (t) => [check('users_role_check', sql`${t.role} in ('admin', 'operator', 'member', 'viewer')`)],
+);
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    keyHash: text('key_hash').notNull().unique('api_keys_key_hash_unique'),
+    keyPrefix: text('key_prefix').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    expiresAt: timestamptz('expires_at'),
+    revokedAt: timestamptz('revoked_at'),
+    lastUsedAt: timestamptz('last_used_at'),
+  },
+  (t) => [index('api_keys_user_id_idx').on(t.userId)],
+);
+
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull().unique('accounts_name_unique'),
+    // No CHECK: new upstream kinds should not need a migration.
+    kind: text('kind').$type<AccountKind>().notNull(),
+    baseUrl: text('base_url'),
+    encryptedCredential: text('encrypted_credential'),
+    maxConcurrency: integer('max_concurrency').notNull(),
+    priority: integer('priority').notNull(),
+    weight: integer('weight').notNull(),
+    models: jsonb('models').$type<string[]>(),
+    settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    state: text('state').$type<AccountState>().notNull().default('active'),
+    stateReason: text('state_reason'),
+    cooldownUntil: timestamptz('cooldown_until'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check('accounts_state_check', sql`${t.state} in ('active', 'cooling_down', 'needs_reauth', 'disabled')`),
+  ],
+);
+
+// The ledger has no foreign keys on purpose: deleting an account, key or user keeps its history.
+export const usage = pgTable(
+  'usage',
+  {
+    requestId: text('request_id').primaryKey(),
+    apiKeyId: uuid('api_key_id'),
+    userId: uuid('user_id'),
+    accountId: uuid('account_id'),
+    model: text('model').notNull(),
+    stream: boolean('stream').notNull(),
+    inputTokens: integer('input_tokens').notNull(),
+    outputTokens: integer('output_tokens').notNull(),
+    cacheCreationInputTokens: integer('cache_creation_input_tokens').notNull(),
+    cacheReadInputTokens: integer('cache_read_input_tokens').notNull(),
+    status: integer('status').notNull(),
+    errorType: text('error_type'),
+    latencyMs: integer('latency_ms').notNull(),
+    ttftMs: integer('ttft_ms'),
+    costUsd: numeric('cost_usd', { precision: 14, scale: 6, mode: 'number' }).notNull(),
+    createdAt: timestamptz('created_at').notNull(),
+  },
+  (t) => [
+    index('usage_created_at_idx').on(t.createdAt),
+    index('usage_api_key_id_idx').on(t.apiKeyId),
+    index('usage_account_id_idx').on(t.accountId),
+  ],
+);
+
+// Append-only: a trigger in the migrations rejects UPDATE, DELETE and TRUNCATE.
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: uuid('id').primaryKey(),
+    at: timestamptz('at').notNull().defaultNow(),
+    actorType: text('actor_type').$type<AuditEntry['actorType']>().notNull(),
+    actorId: text('actor_id'),
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    ip: text('ip'),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_action_idx').on(t.action)],
+);
+
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    title: text('title'),
+    pinned: boolean('pinned').notNull().default(false),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('conversations_user_id_idx').on(t.userId, t.updatedAt)],
+);
+
+export const conversationMessages = pgTable(
+  'conversation_messages',
+  {
+    id: uuid('id').primaryKey(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    role: text('role').notNull(),
+    content: jsonb('content').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('conversation_messages_conversation_id_idx').on(t.conversationId, t.createdAt)],
+);

@@ -1,0 +1,176 @@
+/**
+ * The store's contract: plain records and one repository per aggregate. Services depend on these
+ * types only, never on a database driver.
+ */
+import type { AccountKind } from '../upstreams/types.js';
+
+export const ACCOUNT_STATES = ['active', 'cooling_down', 'needs_reauth', 'disabled'] as const;
+export type AccountState = (typeof ACCOUNT_STATES)[number];
+
+export const USER_ROLES = ['admin', 'operator', 'member', 'viewer'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+export interface AccountRecord {
+  id: string;
+  name: string;
+  kind: AccountKind;
+  baseUrl: string | null;
+  /** AES-256-GCM envelope (see identity/secret-box); never leaves the server. */
+  encryptedCredential: string | null;
+  maxConcurrency: number;
+  /** Lower numbers are tried first. */
+  priority: number;
+  weight: number;
+  /** Model ids this account serves; null serves any model its upstream accepts. */
+  models: string[] | null;
+  settings: Record<string, unknown>;
+  state: AccountState;
+  stateReason: string | null;
+  cooldownUntil: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewAccount = Omit<
+  AccountRecord,
+  'createdAt' | 'updatedAt' | 'state' | 'stateReason' | 'cooldownUntil'
+> &
+  Partial<Pick<AccountRecord, 'state' | 'stateReason' | 'cooldownUntil'>>;
+
+export type AccountPatch = Partial<Omit<AccountRecord, 'id' | 'kind' | 'createdAt' | 'updatedAt'>>;
+
+export interface AccountRepository {
+  list(): Promise<AccountRecord[]>;
+  get(id: string): Promise<AccountRecord | undefined>;
+  getByName(name: string): Promise<AccountRecord | undefined>;
+  /** Throws StoreConflictError when the name is taken. */
+  insert(account: NewAccount): Promise<AccountRecord>;
+  update(id: string, patch: AccountPatch): Promise<AccountRecord | undefined>;
+  remove(id: string): Promise<boolean>;
+  count(): Promise<number>;
+}
+
+export interface UserRecord {
+  id: string;
+  username: string;
+  passwordHash: string;
+  role: UserRole;
+  mustChangePassword: boolean;
+  createdAt: Date;
+  disabledAt: Date | null;
+}
+
+export type NewUser = Omit<UserRecord, 'createdAt' | 'disabledAt'>;
+
+export interface UserRepository {
+  insert(user: NewUser): Promise<UserRecord>;
+  get(id: string): Promise<UserRecord | undefined>;
+  getByUsername(username: string): Promise<UserRecord | undefined>;
+  /** The oldest admin, who owns keys made from the command line. */
+  firstAdmin(): Promise<UserRecord | undefined>;
+  count(): Promise<number>;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  /** SHA-256 of the whole secret, hex. The secret itself is never stored. */
+  keyHash: string;
+  /** The first characters of the secret, to recognise a key in lists. */
+  keyPrefix: string;
+  userId: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+export type NewApiKey = Omit<ApiKeyRecord, 'createdAt' | 'revokedAt' | 'lastUsedAt'>;
+
+export interface ApiKeyRepository {
+  insert(key: NewApiKey): Promise<ApiKeyRecord>;
+  /** Looked up by hash with a parameterized query; revoked keys are returned too (callers check). */
+  findByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  get(id: string): Promise<ApiKeyRecord | undefined>;
+  list(filter?: { userId?: string }): Promise<ApiKeyRecord[]>;
+  /** Returns false when there is no such key or it was already revoked. */
+  revoke(id: string, at: Date): Promise<boolean>;
+  touchLastUsed(ids: readonly string[], at: Date): Promise<void>;
+}
+
+export interface UsageRecord {
+  requestId: string;
+  apiKeyId: string | null;
+  userId: string | null;
+  accountId: string | null;
+  model: string;
+  stream: boolean;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationInputTokens: number;
+  cacheReadInputTokens: number;
+  /** HTTP status the client saw (499 when the client went away first). */
+  status: number;
+  errorType: string | null;
+  latencyMs: number;
+  ttftMs: number | null;
+  costUsd: number;
+  createdAt: Date;
+}
+
+export interface UsageRepository {
+  /** Idempotent: rows whose request id is already recorded are skipped. Returns rows inserted. */
+  insertMany(rows: readonly UsageRecord[]): Promise<number>;
+  list(filter?: { requestId?: string; apiKeyId?: string; limit?: number }): Promise<UsageRecord[]>;
+  count(): Promise<number>;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: Date;
+  actorType: 'user' | 'api_key' | 'system' | 'cli';
+  actorId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  ip: string | null;
+  details: Record<string, unknown>;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at'> & { at?: Date };
+
+export interface AuditRepository {
+  /** Append-only: there is no update or delete. */
+  append(entry: NewAuditEntry): Promise<AuditEntry>;
+  list(filter?: { action?: string; limit?: number }): Promise<AuditEntry[]>;
+}
+
+export interface Store {
+  readonly kind: 'pglite' | 'postgres';
+  accounts: AccountRepository;
+  users: UserRepository;
+  apiKeys: ApiKeyRepository;
+  usage: UsageRepository;
+  audit: AuditRepository;
+  /** Throws when the database does not answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class StoreConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreConflictError';
+  }
+}
+
+/** Another process holds the embedded database. */
+export class StoreLockedError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
+    super(`The embedded database in ${dir} is in use by process ${pid}.`);
+    this.name = 'StoreLockedError';
+  }
+}

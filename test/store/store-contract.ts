@@ -1,0 +1,30 @@
+/**
+ * The behaviour every Store must have, whichever database is behind it. Each database's test file
+ * calls describeStoreContract with a way to open an empty store; each block below opens its own.
+ */
+import { describe, expect, it } from 'vitest';
+import { accountsContract } from './contract/accounts.js';
+import { apiKeysContract } from './contract/api-keys.js';
+import { auditContract } from './contract/audit.js';
+import { useStore, type OpenStore } from './contract/harness.js';
+import { usageContract } from './contract/usage.js';
+import { usersContract } from './contract/users.js';
+
+export type { OpenStore } from './contract/harness.js';
+
+export function describeStoreContract(name: string, open: OpenStore): void {
+  describe(`store contract: ${name}`, () => {
+    describe('store', () => {
+      const store = useStore(open);
+      it('answers a ping and names its kind', async () => {
+        await expect(store().ping()).resolves.toBeUndefined();
+        expect(['pglite', 'postgres']).toContain(store().kind);
+      });
+    });
+    accountsContract(open);
+    usersContract(open);
+    apiKeysContract(open);
+    usageContract(open);
+    auditContract(open);
+  });
+}
