@@ -18,6 +18,8 @@ const price = (input: number, output: number): ModelPrice => ({
 /** Longest matching prefix wins, so dated ids (claude-sonnet-4-5-20250929) find their family. */
 const PRICES: ReadonlyArray<[prefix: string, price: ModelPrice]> = [
   ['claude-opus-4-5', price(5, 25)],
+  ['claude-opus-4-6', price(5, 25)],
+  ['claude-opus-4-7', price(5, 25)],
   ['claude-opus-4-1', price(15, 75)],
   ['claude-opus-4', price(15, 75)],
   ['claude-3-opus', price(15, 75)],

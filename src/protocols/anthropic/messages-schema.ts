@@ -6,8 +6,10 @@ import { z } from 'zod';
  */
 const contentBlock = z.looseObject({ type: z.string().min(1) });
 
+// Roles beyond user/assistant appear as the API grows (Claude Code already sends `system`
+// messages), so any role name passes and the upstream decides.
 export const messageParamSchema = z.looseObject({
-  role: z.enum(['user', 'assistant']),
+  role: z.string().min(1).max(64),
   content: z.union([z.string(), z.array(contentBlock)]),
 });
 
@@ -18,9 +20,9 @@ export const messagesRequestSchema = z.looseObject({
   system: z.union([z.string(), z.array(contentBlock)]).optional(),
   stream: z.boolean().optional(),
   metadata: z.looseObject({ user_id: z.string().max(512).nullish() }).optional(),
-  temperature: z.number().min(0).max(1).optional(),
-  top_p: z.number().min(0).max(1).optional(),
-  top_k: z.number().int().min(0).optional(),
+  temperature: z.number().optional(),
+  top_p: z.number().optional(),
+  top_k: z.number().int().optional(),
   stop_sequences: z.array(z.string()).optional(),
 });
 

@@ -3,14 +3,14 @@ import { UpstreamTransportError } from '../errors.js';
 import type { UpstreamOperation, UpstreamResponse } from '../types.js';
 import { defaultPieces, echoPieces, planAnswer } from './answer.js';
 import { describeIssues, parseOverrides, type Behavior } from './behavior.js';
-import { findDirective, stripDirectives } from './directive.js';
+import { findDirective } from './directive.js';
 import {
   mockCountTokensRequestSchema,
   mockMessagesRequestSchema,
   type MockMessageParam,
   type MockMessagesRequest,
 } from './request-schema.js';
-import { countInputTokens, lastUserText } from './request-text.js';
+import { countInputTokens, lastUserTexts } from './request-text.js';
 import { interruptionOf, simulatedMessage, streamBody } from './stream-body.js';
 import { sleep } from './timing.js';
 import * as wire from './wire-format.js';
@@ -49,8 +49,8 @@ export async function simulate(input: SimulationInput): Promise<UpstreamResponse
   const parsed = schema.safeParse(json);
   if (!parsed.success) return reject(400, describeIssues(parsed.error));
   const messages: MockMessageParam[] = parsed.data.messages;
-  const userText = lastUserText(messages);
-  const directive = findDirective(userText);
+  const userTexts = lastUserTexts(messages);
+  const directive = findDirective(userTexts);
   let effective = behavior;
   if (directive) {
     const overrides = parseOverrides(directive.fields);
@@ -76,14 +76,16 @@ export async function simulate(input: SimulationInput): Promise<UpstreamResponse
   }
   const request = parsed.data as MockMessagesRequest;
   const stream = input.stream ?? request.stream === true;
-  return answer({ request, stream, behavior: effective, userText, inputTokens, requestId, signal });
+  const echoText = directive?.text ?? userTexts.join('\n').trim();
+  return answer({ request, stream, behavior: effective, echoText, inputTokens, requestId, signal });
 }
 
 interface AnswerInput {
   request: MockMessagesRequest;
   stream: boolean;
   behavior: Behavior;
-  userText: string;
+  /** What `echo` answers: the user's text without the directive. */
+  echoText: string;
   inputTokens: number;
   requestId: string;
   signal: AbortSignal;
@@ -91,7 +93,7 @@ interface AnswerInput {
 
 async function answer(input: AnswerInput): Promise<UpstreamResponse> {
   const { request, behavior, requestId, signal } = input;
-  const all = behavior.echo ? echoPieces(stripDirectives(input.userText)) : defaultPieces(behavior.words);
+  const all = behavior.echo ? echoPieces(input.echoText) : defaultPieces(behavior.words);
   const planned = planAnswer(all, request.max_tokens, request.stop_sequences);
   const id = wire.nextId('msg_mock_');
   const interruption = interruptionOf(behavior);
