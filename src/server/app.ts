@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
+import { SwitchyardError } from '../errors.js';
 import type { CallSummary, Principal } from '../gateway/call.js';
 import type { Logger } from '../observability/logger.js';
 import { buildErrorHandler, notFoundHandler } from './error-handler.js';
@@ -36,7 +37,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     requestIdHeader: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    return503OnClosing: true,
+    // Requests arriving while we shut down get an Anthropic-shaped 503 from our own hook below.
+    return503OnClosing: false,
     keepAliveTimeout: 72_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
@@ -49,9 +51,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (request, reply) => {
     const started = performance.now();
     reply.raw.once('close', () => logRequest(deps.logger, request, reply.raw, started));
+    if (closing) {
+      void reply.header('connection', 'close');
+      throw new SwitchyardError('api_error', 'The server is shutting down; retry the request.', {
+        status: 503,
+        retryAfterSeconds: 1,
+      });
+    }
   });
   app.setErrorHandler(buildErrorHandler(deps.logger));
   app.setNotFoundHandler(notFoundHandler);

@@ -1,9 +1,15 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll } from 'vitest';
-import { startMockUpstream, type MockUpstreamOptions, type MockUpstreamServer } from '../../src/upstreams/mock/server.js';
+import {
+  startMockUpstream,
+  type MockUpstreamOptions,
+  type MockUpstreamServer,
+} from '../../src/upstreams/mock/server.js';
 
 /** Starts a mock upstream on a free port for the enclosing suite and closes it afterwards. */
-export function useMockUpstream(options: Omit<MockUpstreamOptions, 'port'> = {}): { readonly server: MockUpstreamServer } {
+export function useMockUpstream(options: Omit<MockUpstreamOptions, 'port'> = {}): {
+  readonly server: MockUpstreamServer;
+} {
   const holder: { server?: MockUpstreamServer } = {};
   beforeAll(async () => {
     holder.server = await startMockUpstream({ ...options, port: 0 });
@@ -19,11 +25,15 @@ export function useMockUpstream(options: Omit<MockUpstreamOptions, 'port'> = {})
   };
 }
 
-export function client(url: string, apiKey = 'sk-test', defaultHeaders: Record<string, string> = {}): Anthropic {
+export function client(
+  url: string,
+  apiKey = 'sk-test',
+  defaultHeaders: Record<string, string> = {},
+): Anthropic {
   return new Anthropic({ apiKey, baseURL: url, maxRetries: 0, defaultHeaders });
 }
 
-export const MODEL = 'claude-sonnet-4-5-20250929';
+export const MODEL = 'claude-haiku-4-5-20251001';
 
 export function ask(text: string, maxTokens = 1024) {
   return { model: MODEL, max_tokens: maxTokens, messages: [{ role: 'user' as const, content: text }] };

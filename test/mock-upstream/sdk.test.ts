@@ -7,7 +7,12 @@ describe('mock upstream through the official SDK', () => {
 
   it('answers a non-streaming request', async () => {
     const message = await client(mock.server.url).messages.create(ask('Hello there'));
-    expect(message).toMatchObject({ type: 'message', role: 'assistant', model: MODEL, stop_reason: 'end_turn' });
+    expect(message).toMatchObject({
+      type: 'message',
+      role: 'assistant',
+      model: MODEL,
+      stop_reason: 'end_turn',
+    });
     expect(message.id).toMatch(/^msg_mock_/);
     expect(message.content[0]?.type).toBe('text');
     expect(message.usage).toMatchObject({ input_tokens: 3, output_tokens: 20 });
@@ -64,7 +69,9 @@ describe('mock upstream through the official SDK', () => {
   it('lists models in the Anthropic shape', async () => {
     const page = await client(mock.server.url).models.list();
     const ids = page.data.map((model) => model.id);
-    expect(ids).toEqual(expect.arrayContaining(['claude-opus-4-1-20250805', 'claude-haiku-4-5-20251001', MODEL]));
+    expect(ids).toEqual(
+      expect.arrayContaining(['claude-opus-4-1-20250805', 'claude-sonnet-4-5-20250929', MODEL]),
+    );
     for (const model of page.data) {
       expect(model.type).toBe('model');
       expect(model.display_name).toMatch(/\(simulated\)$/);
@@ -96,12 +103,21 @@ describe('mock upstream with an expected API key', () => {
   });
 
   it('accepts the right key, as x-api-key or as a Bearer token', async () => {
-    await expect(client(mock.server.url, 'sk-right').messages.create(ask('hi'))).resolves.toMatchObject({ type: 'message' });
-    const bearer = new Anthropic({ authToken: 'sk-right', apiKey: null, baseURL: mock.server.url, maxRetries: 0 });
+    await expect(client(mock.server.url, 'sk-right').messages.create(ask('hi'))).resolves.toMatchObject({
+      type: 'message',
+    });
+    const bearer = new Anthropic({
+      authToken: 'sk-right',
+      apiKey: null,
+      baseURL: mock.server.url,
+      maxRetries: 0,
+    });
     await expect(bearer.messages.create(ask('hi'))).resolves.toMatchObject({ type: 'message' });
   });
 
   it('guards the models list too', async () => {
-    await expect(client(mock.server.url, 'sk-wrong').models.list()).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
+    await expect(client(mock.server.url, 'sk-wrong').models.list()).rejects.toBeInstanceOf(
+      Anthropic.AuthenticationError,
+    );
   });
 });

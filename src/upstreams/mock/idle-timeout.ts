@@ -1,4 +1,5 @@
 import { UpstreamTransportError } from '../errors.js';
+import { MAX_TIMER_MS } from './timing.js';
 
 /**
  * Wraps a response body for in-process callers: iteration throws `idle_timeout` when the next chunk
@@ -31,11 +32,16 @@ export function withIdleTimeout(
 
 function withinIdle<T>(next: Promise<T>, idleMs: number, controller: AbortController): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      next.catch(() => undefined);
-      controller.abort();
-      reject(new UpstreamTransportError('idle_timeout', `The mock upstream sent nothing for ${idleMs} ms.`));
-    }, idleMs);
+    const timer = setTimeout(
+      () => {
+        next.catch(() => undefined);
+        controller.abort();
+        reject(
+          new UpstreamTransportError('idle_timeout', `The mock upstream sent nothing for ${idleMs} ms.`),
+        );
+      },
+      Math.min(idleMs, MAX_TIMER_MS),
+    );
     next.then(
       (value) => {
         clearTimeout(timer);

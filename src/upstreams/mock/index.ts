@@ -12,7 +12,7 @@ import { behaviorFromSettings, type Behavior } from './behavior.js';
 import { withIdleTimeout } from './idle-timeout.js';
 import { MOCK_MODELS } from './models.js';
 import { simulate } from './simulator.js';
-import { abortedError } from './timing.js';
+import { abortedError, MAX_TIMER_MS } from './timing.js';
 
 /**
  * The `mock` account kind: the simulator run in-process, the out-of-the-box demo account. Account
@@ -35,10 +35,13 @@ class MockUpstream implements Upstream {
     request.signal.addEventListener('abort', onAbort, { once: true });
     const release = () => request.signal.removeEventListener('abort', onAbort);
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, request.firstByteTimeoutMs);
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        controller.abort();
+      },
+      Math.min(request.firstByteTimeoutMs, MAX_TIMER_MS),
+    );
     try {
       const response = await simulate({
         operation: request.operation,

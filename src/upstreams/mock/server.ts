@@ -75,7 +75,8 @@ async function route(req: IncomingMessage, res: ServerResponse, behavior: Behavi
       return sendError(res, 401, 'invalid x-api-key');
     }
     if (path === '/v1/models') return sendJson(res, 200, modelListJson());
-    const model = MOCK_MODELS.find((m) => m.id === decodeURIComponent(path.slice('/v1/models/'.length)));
+    const id = path.slice('/v1/models/'.length);
+    const model = MOCK_MODELS.find((m) => m.id === id);
     return model
       ? sendJson(res, 200, JSON.stringify(wireModel(model)))
       : sendError(res, 404, 'model not found');

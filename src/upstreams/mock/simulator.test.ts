@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { SseParser } from '../../protocols/anthropic/sse.js';
-import { UpstreamTransportError } from '../errors.js';
 import { DEFAULT_BEHAVIOR, type Behavior } from './behavior.js';
 import { simulate, type SimulationInput } from './simulator.js';
 

@@ -5,6 +5,9 @@ export function abortedError(): UpstreamTransportError {
   return new UpstreamTransportError('aborted', 'The request to the mock upstream was aborted.');
 }
 
+/** The longest delay setTimeout honours (longer ones fire after 1 ms). */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** Resolves after `ms` (never, for Infinity); rejects with an `aborted` error when the signal fires. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(abortedError());
@@ -17,10 +20,13 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer =
       ms === Infinity
         ? undefined
-        : setTimeout(() => {
-            signal.removeEventListener('abort', onAbort);
-            resolve();
-          }, ms);
+        : setTimeout(
+            () => {
+              signal.removeEventListener('abort', onAbort);
+              resolve();
+            },
+            Math.min(ms, MAX_TIMER_MS),
+          );
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
