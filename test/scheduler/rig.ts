@@ -104,8 +104,13 @@ export async function startRig(accounts: RigAccount[], env: Record<string, strin
   return rig;
 }
 
-/** A minimal Messages request; `text` may carry a `[[mock ...]]` directive. */
-export function ask(text = 'Hello', maxTokens = 64) {
+let asked = 0;
+
+/**
+ * A minimal Messages request; `text` may carry a `[[mock ...]]` directive. The default text is
+ * new each time: the same first message is the same conversation, which sticks to one account.
+ */
+export function ask(text = `Hello ${++asked}`, maxTokens = 64) {
   return { model: MODEL, max_tokens: maxTokens, messages: [{ role: 'user' as const, content: text }] };
 }
 
