@@ -5,7 +5,11 @@ const ask = (url: string, key: string) =>
   fetch(`${url}/v1/messages`, {
     method: 'POST',
     headers: { 'x-api-key': key, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
+    body: JSON.stringify({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 16,
+      messages: [{ role: 'user', content: 'hi' }],
+    }),
   });
 
 describe('admin commands without a running server (they open the store)', () => {
@@ -18,7 +22,18 @@ describe('admin commands without a running server (they open the store)', () => 
   it('adds, lists, tests and removes accounts, with errors a person can act on', async () => {
     const env = baseEnv(data.dir, { UPSTREAM_KEY: 'sk-ant-secret-canary' });
     const added = await runCli(
-      ['accounts', 'add', '--kind', 'anthropic_api', '--name', 'main', '--api-key-env', 'UPSTREAM_KEY', '--priority', '5'],
+      [
+        'accounts',
+        'add',
+        '--kind',
+        'anthropic_api',
+        '--name',
+        'main',
+        '--api-key-env',
+        'UPSTREAM_KEY',
+        '--priority',
+        '5',
+      ],
       env,
     );
     expect(added.stderr).toBe('');
@@ -28,7 +43,12 @@ describe('admin commands without a running server (they open the store)', () => 
     const listed = await runCli(['accounts', 'list', '--json'], env);
     const accounts = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
     expect(accounts).toHaveLength(1);
-    expect(accounts[0]).toMatchObject({ name: 'main', kind: 'anthropic_api', priority: 5, hasCredential: true });
+    expect(accounts[0]).toMatchObject({
+      name: 'main',
+      kind: 'anthropic_api',
+      priority: 5,
+      hasCredential: true,
+    });
     expect(listed.stdout).not.toContain('sk-ant-secret-canary');
 
     const duplicate = await runCli(['accounts', 'add', '--kind', 'mock', '--name', 'main'], env);

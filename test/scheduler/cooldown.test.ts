@@ -8,10 +8,13 @@ describe('rate limits: cooldown, failover and expiry', () => {
   let rig: Rig;
 
   beforeAll(async () => {
-    rig = await startRig([
-      { name: 'a', priority: 1 },
-      { name: 'b', priority: 2 },
-    ]);
+    rig = await startRig(
+      [
+        { name: 'a', priority: 1 },
+        { name: 'b', priority: 2 },
+      ],
+      { QUEUE_MAX_WAIT_MS: '3000' },
+    );
   });
   afterAll(async () => {
     await rig?.close();
@@ -82,7 +85,7 @@ describe('rate limits: cooldown, failover and expiry', () => {
     expect(error.headers?.get('retry-after')).toBe('5');
     expect((await rig.stats('a')).requests + (await rig.stats('b')).requests).toBe(2);
 
-    // While both cool down for longer than the queue wait, the next client is told at once.
+    // While both cool down for longer than the queue may wait (3 s), the next client is told at once.
     const started = Date.now();
     const again = await rejection(rig.client.messages.create(ask()));
     expect(again.status).toBe(429);
@@ -90,5 +93,29 @@ describe('rate limits: cooldown, failover and expiry', () => {
     expect(Number(again.headers?.get('retry-after'))).toBeLessThanOrEqual(5);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect((await rig.stats('a')).requests + (await rig.stats('b')).requests).toBe(2);
+  });
+
+  it('holds a request in the queue while every account cools down briefly, then serves it', async () => {
+    await rig.script('a', { status: 429, 'retry-after': 1 });
+    await rig.script('b', { status: 429, 'retry-after': 1 });
+    const error = await rejection(rig.client.messages.create(ask()));
+    expect(error.headers?.get('retry-after')).toBe('1');
+    const started = Date.now();
+    const { response } = await rig.client.messages.create(ask()).withResponse();
+    expect(response.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    expect((await rig.stats('a')).requests).toBe(2);
+  });
+
+  it('saves the end of a cooldown that a request noticed before the sweep did', async () => {
+    await rig.script('a', { status: 429, 'retry-after': 1 });
+    await rig.client.messages.create(ask());
+    const a = rig.account('a');
+    await waitFor(async () => (await rig.stored('a')).state === 'cooling_down');
+    await waitFor(() => Date.now() > a.cooldownUntil, 3_000);
+    await rig.client.messages.create(ask());
+    expect((await rig.stats('a')).requests).toBe(2);
+    // The store (and so the admin API and CLI) must not go on saying "cooling down".
+    await waitFor(async () => (await rig.stored('a')).state === 'active', 3_000);
   });
 });

@@ -38,7 +38,10 @@ export interface RunningServer {
 }
 
 /** Starts `switchyard start` on a free port and waits until it writes its server file. */
-export async function startServer(dataDir: string, extra: Record<string, string> = {}): Promise<RunningServer> {
+export async function startServer(
+  dataDir: string,
+  extra: Record<string, string> = {},
+): Promise<RunningServer> {
   const child = spawn(process.execPath, [BIN, 'start'], { env: baseEnv(dataDir, { PORT: '0', ...extra }) });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
