@@ -39,7 +39,8 @@ export class Metrics {
   private readonly tokens: Counter<'model' | 'type'>;
   private readonly upstreamErrors: Counter<'account' | 'type'>;
   readonly failovers: Counter;
-  private readonly children = new Map<string, { inc(n?: number): void; observe?(v: number): void }>();
+  private readonly counters = new Map<string, { inc(n?: number): void }>();
+  private readonly histograms = new Map<string, { observe(v: number): void }>();
 
   constructor(snapshot: () => PoolSnapshot) {
     const registers = [this.registry];
@@ -132,15 +133,15 @@ export class Metrics {
     });
   }
 
-  private child<T extends { inc(n?: number): void; observe?(v: number): void }>(
-    key: string,
-    make: () => T,
-  ): T {
-    let found = this.children.get(key) as T | undefined;
-    if (!found) {
-      found = make();
-      this.children.set(key, found);
-    }
+  private child(key: string, make: () => { inc(n?: number): void }) {
+    let found = this.counters.get(key);
+    if (!found) this.counters.set(key, (found = make()));
+    return found;
+  }
+
+  private histogram(key: string, make: () => { observe(v: number): void }) {
+    let found = this.histograms.get(key);
+    if (!found) this.histograms.set(key, (found = make()));
     return found;
   }
 
@@ -150,8 +151,12 @@ export class Metrics {
       this.requests.labels(o.route, o.model, o.account, status),
     ).inc();
     const stream = o.stream ? 'true' : 'false';
-    this.latency.labels(o.route, stream).observe(o.latencySeconds);
-    if (o.ttftSeconds !== undefined) this.ttft.labels(o.model).observe(o.ttftSeconds);
+    this.histogram(`l|${o.route}|${stream}`, () => this.latency.labels(o.route, stream)).observe(
+      o.latencySeconds,
+    );
+    if (o.ttftSeconds !== undefined) {
+      this.histogram(`f|${o.model}`, () => this.ttft.labels(o.model)).observe(o.ttftSeconds);
+    }
     this.addTokens(o.model, 'input', o.tokens.input);
     this.addTokens(o.model, 'output', o.tokens.output);
     this.addTokens(o.model, 'cache_creation', o.tokens.cacheCreation);

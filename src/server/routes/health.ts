@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../../observability/metrics.js';
 
+/** A database that takes longer than this to answer `select 1` is as good as down. */
+const READY_TIMEOUT_MS = 2_000;
+
 export interface HealthDeps {
   ping: () => Promise<void>;
   metrics: Metrics;
@@ -12,7 +15,10 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async (_request, reply) => {
     try {
-      await deps.ping();
+      await Promise.race([
+        deps.ping(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), READY_TIMEOUT_MS).unref()),
+      ]);
       return { status: 'ready', database: 'ok' };
     } catch {
       return reply.code(503).send({ status: 'not_ready', database: 'unreachable' });

@@ -1,0 +1,82 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { AuthenticationError } from '../errors.js';
+import type { ApiKeyRecord, ApiKeyRepository } from '../store/types.js';
+import { ApiKeyAuthenticator } from './api-key-authenticator.js';
+import { generateApiKeySecret } from './api-key-secret.js';
+
+function setup(ttlMs = 60_000) {
+  const { secret, hash, prefix } = generateApiKeySecret();
+  const record: ApiKeyRecord = {
+    id: 'key-1',
+    name: 'k',
+    keyHash: hash,
+    keyPrefix: prefix,
+    userId: 'user-1',
+    createdAt: new Date(),
+    expiresAt: null,
+    revokedAt: null,
+    lastUsedAt: null,
+  };
+  let lookups = 0;
+  const touched: string[][] = [];
+  const repo: ApiKeyRepository = {
+    insert: async () => record,
+    findByHash: async (h) => {
+      lookups += 1;
+      return h === record.keyHash ? record : undefined;
+    },
+    get: async () => record,
+    list: async () => [record],
+    revoke: async () => true,
+    touchLastUsed: async (ids) => void touched.push([...ids]),
+  };
+  const auth = new ApiKeyAuthenticator(repo, pino({ level: 'silent' }), ttlMs);
+  return { auth, secret, record, lookups: () => lookups, touched };
+}
+
+describe('ApiKeyAuthenticator', () => {
+  it('resolves a key to its owner and caches the lookup', async () => {
+    const { auth, secret, lookups } = setup();
+    await expect(auth.authenticate(secret)).resolves.toEqual({ apiKeyId: 'key-1', userId: 'user-1' });
+    await auth.authenticate(secret);
+    expect(lookups()).toBe(1);
+  });
+
+  it('refuses missing, malformed and unknown keys, caching unknown ones briefly', async () => {
+    const { auth, lookups } = setup();
+    await expect(auth.authenticate(undefined)).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(auth.authenticate('not-a-key')).rejects.toBeInstanceOf(AuthenticationError);
+    expect(lookups()).toBe(0);
+    await expect(auth.authenticate('sk-sy-unknown')).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(auth.authenticate('sk-sy-unknown')).rejects.toBeInstanceOf(AuthenticationError);
+    expect(lookups()).toBe(1);
+  });
+
+  it('stops accepting a revoked key as soon as its cache entry is invalidated', async () => {
+    const { auth, secret, record } = setup();
+    await auth.authenticate(secret);
+    record.revokedAt = new Date();
+    await expect(auth.authenticate(secret)).resolves.toBeDefined(); // still cached
+    auth.invalidate('key-1');
+    await expect(auth.authenticate(secret)).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it('refuses an expired key even from the cache', async () => {
+    const { auth, secret, record } = setup();
+    record.expiresAt = new Date(Date.now() + 50);
+    await auth.authenticate(secret);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    await expect(auth.authenticate(secret)).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it('records last use in one batched write', async () => {
+    const { auth, secret, touched } = setup();
+    await auth.authenticate(secret);
+    await auth.authenticate(secret);
+    await auth.flushLastUsed();
+    expect(touched).toEqual([['key-1']]);
+    await auth.flushLastUsed();
+    expect(touched).toHaveLength(1);
+  });
+});
