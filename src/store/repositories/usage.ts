@@ -1,25 +1,78 @@
-import { and, count, desc, eq } from 'drizzle-orm';
+import { and, count, desc, eq, sql } from 'drizzle-orm';
 import type { StoreDatabase } from '../database.js';
 import { usage } from '../schema.js';
-import type { UsageRepository } from '../types.js';
+import type { UsageRecord, UsageRepository } from '../types.js';
 import { isUuid, limitOf } from './shared.js';
 
-// 16 columns per row; PostgreSQL allows 65535 bind parameters per statement.
-const ROWS_PER_INSERT = 1000;
+/** Rows per statement: bounds the size of the one JSON parameter (a row is ~400 bytes). */
+const ROWS_PER_INSERT = 2000;
+
+/**
+ * The ledger is written in batches of hundreds of rows. Building a 16-parameter-per-row insert
+ * costs ~100 µs of gateway CPU per row in the query builder and driver; one JSON parameter
+ * expanded by json_populate_recordset costs ~2 µs (JSON.stringify), and the database does the rest.
+ */
+function toJsonRow(row: UsageRecord) {
+  return {
+    request_id: row.requestId,
+    api_key_id: row.apiKeyId,
+    user_id: row.userId,
+    account_id: row.accountId,
+    model: row.model,
+    stream: row.stream,
+    input_tokens: row.inputTokens,
+    output_tokens: row.outputTokens,
+    cache_creation_input_tokens: row.cacheCreationInputTokens,
+    cache_read_input_tokens: row.cacheReadInputTokens,
+    status: row.status,
+    error_type: row.errorType,
+    latency_ms: row.latencyMs,
+    ttft_ms: row.ttftMs,
+    cost_usd: row.costUsd,
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+const COLUMN_NAMES = [
+  'request_id',
+  'api_key_id',
+  'user_id',
+  'account_id',
+  'model',
+  'stream',
+  'input_tokens',
+  'output_tokens',
+  'cache_creation_input_tokens',
+  'cache_read_input_tokens',
+  'status',
+  'error_type',
+  'latency_ms',
+  'ttft_ms',
+  'cost_usd',
+  'created_at',
+];
+const COLUMNS = sql.raw(COLUMN_NAMES.join(', '));
+const COLUMNS_OF_R = sql.raw(COLUMN_NAMES.map((name) => `r.${name}`).join(', '));
+
+function affectedRows(result: unknown): number {
+  const { rowCount, affectedRows } = result as { rowCount?: number | null; affectedRows?: number };
+  return rowCount ?? affectedRows ?? 0;
+}
 
 export function usageRepository(db: StoreDatabase): UsageRepository {
   return {
     async insertMany(rows) {
       let inserted = 0;
       for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-        const chunk = rows.slice(start, start + ROWS_PER_INSERT);
-        // The same request may be flushed twice (retry after a crash); the first record wins.
-        const written = await db
-          .insert(usage)
-          .values(chunk)
-          .onConflictDoNothing({ target: usage.requestId })
-          .returning({ requestId: usage.requestId });
-        inserted += written.length;
+        const json = JSON.stringify(rows.slice(start, start + ROWS_PER_INSERT).map(toJsonRow));
+        // The same request may be flushed twice (retry after an unclear failure); the first record wins.
+        const result = await db.execute(sql`
+          insert into usage (${COLUMNS})
+          select distinct on (r.request_id) ${COLUMNS_OF_R}
+          from json_populate_recordset(null::usage, ${json}::json) with ordinality as r
+          order by r.request_id, r.ordinality
+          on conflict (request_id) do nothing`);
+        inserted += affectedRows(result);
       }
       return inserted;
     },
