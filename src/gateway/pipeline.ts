@@ -49,7 +49,10 @@ export class MessagesPipeline {
     };
     const controller = new AbortController();
     sink.onClose(() => controller.abort(new ClientClosedError()));
-    const pings = call.request.stream && call.operation === 'messages' ? this.startPings(sink) : undefined;
+    const pings =
+      call.request.stream && call.operation === 'messages'
+        ? this.startPings(sink, call.requestId)
+        : undefined;
     try {
       const { lease, response } = await dispatch(call, controller.signal, summary, this.deps);
       summary.upstreamRequestId = response.headers['request-id'];
@@ -88,11 +91,12 @@ export class MessagesPipeline {
     sink.end(encodeSseEvent('error', anthropicErrorBody(known.type, known.message, call.requestId)));
   }
 
-  private startPings(sink: ResponseSink) {
+  private startPings(sink: ResponseSink, requestId: string) {
     const timers: { first?: NodeJS.Timeout; every?: NodeJS.Timeout } = {};
     timers.first = setTimeout(() => {
       if (sink.closed) return;
-      if (!sink.headersSent) sink.start(200, SSE_HEADERS);
+      // These are the response's only headers: the request id must be among them.
+      if (!sink.headersSent) sink.start(200, { ...SSE_HEADERS, 'request-id': requestId });
       sink.write(PING_EVENT);
       timers.every = setInterval(() => {
         if (!sink.closed) sink.write(PING_EVENT);

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 export const API_KEY_PREFIX = 'sk-sy-';
 
@@ -9,7 +9,8 @@ export function generateApiKeySecret(): { secret: string; hash: string; prefix: 
 }
 
 export function hashApiKeySecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  // One-shot hash: about twice as fast as createHash, and this runs on every request.
+  return hash('sha256', secret, 'hex');
 }
 
 /** Cheap shape check so garbage never reaches the database. */

@@ -59,7 +59,9 @@ export async function startRig(accounts: RigAccount[], env: Record<string, strin
       priority: a.priority ?? 10,
       maxConcurrency: a.maxConcurrency ?? 8,
     })),
-    env,
+    // After an aborted fetch the client side may hold a connection that never carries a request;
+    // Node counts it as busy, so shutdown would wait the whole (30 s) grace period for it.
+    env: { SHUTDOWN_GRACE_MS: '300', ...env },
   });
   const client = new Anthropic({ apiKey: gateway.key, baseURL: gateway.url, maxRetries: 0 });
   const rig: Rig = {
@@ -136,6 +138,18 @@ export async function metric(
 export async function usageRows(gateway: TestGateway, requestId: string): Promise<UsageRecord[]> {
   await gateway.runtime.ledger.flush();
   return gateway.runtime.store.usage.list({ requestId });
+}
+
+/** The usage rows of one request, waiting until the first is written (the ledger is asynchronous). */
+export function waitForRows(
+  gateway: TestGateway,
+  requestId: string | null | undefined,
+): Promise<UsageRecord[]> {
+  if (!requestId) throw new Error('no request id');
+  return waitFor(async () => {
+    const rows = await usageRows(gateway, requestId);
+    return rows.length > 0 ? rows : undefined;
+  });
 }
 
 /** The APIError a promise rejects with (fails the test if it resolves). */

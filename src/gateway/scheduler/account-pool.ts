@@ -30,13 +30,22 @@ const configFingerprint = (r: AccountRecord) =>
 const stateFingerprint = (r: { state: string; cooldownUntil: Date | null }) =>
   `${r.state}@${r.cooldownUntil?.getTime() ?? 0}`;
 
+interface PoolEntry {
+  account: PoolAccount;
+  config: string;
+  /** The state last known to be in the store (or on its way there). */
+  state: string;
+  /** State changes made here; a reload that began before the latest one read older state. */
+  changes: number;
+}
+
 /**
  * The accounts this process schedules over: loaded from the store, credentials decrypted in
  * memory only, one upstream adapter each. State changes (cooldowns, re-auth) are saved so the
  * command line and later starts see them; changes saved by others are adopted on reload.
  */
 export class AccountPool {
-  private readonly byId = new Map<string, { account: PoolAccount; config: string; state: string }>();
+  private readonly byId = new Map<string, PoolEntry>();
   private list: PoolAccount[] = [];
 
   constructor(private readonly deps: AccountPoolDeps) {}
@@ -50,6 +59,7 @@ export class AccountPool {
   }
 
   async reload(): Promise<void> {
+    const changesBefore = new Map([...this.byId].map(([id, entry]) => [id, entry.changes]));
     const records = await this.deps.repository.list();
     const seen = new Set<string>();
     for (const record of records) {
@@ -63,6 +73,7 @@ export class AccountPool {
           account: new PoolAccount(record, created.upstream, created.simulated),
           config,
           state,
+          changes: 0,
         });
         continue;
       }
@@ -72,7 +83,8 @@ export class AccountPool {
         entry.config = config;
         void old.close().catch(() => undefined);
       }
-      if (entry.state !== state) {
+      // A cooldown applied while the store was being read must not be undone by the older read.
+      if (entry.state !== state && entry.changes === changesBefore.get(record.id)) {
         entry.account.adoptState(record);
         entry.state = state;
       }
@@ -89,6 +101,16 @@ export class AccountPool {
   apply(account: PoolAccount, outcome: Outcome, now: number): void {
     const change = account.apply(outcome, now);
     if (change) this.save(account, change);
+  }
+
+  /**
+   * Whether the account may take requests now. A cooldown that has run out ends here and is saved
+   * like any other change: the store must not go on showing an account in use as cooling down.
+   */
+  isHealthy(account: PoolAccount, now: number): boolean {
+    const change = account.refresh(now);
+    if (change) this.save(account, change);
+    return account.state === 'active';
   }
 
   /** Ends cooldowns whose time has passed; run periodically so state is saved and waiters wake. */
@@ -110,7 +132,10 @@ export class AccountPool {
 
   private save(account: PoolAccount, change: StateChange): void {
     const entry = this.byId.get(account.id);
-    if (entry) entry.state = stateFingerprint(change);
+    if (entry) {
+      entry.state = stateFingerprint(change);
+      entry.changes += 1;
+    }
     this.deps.logger.warn(
       { account: account.name, state: change.state, reason: change.stateReason, until: change.cooldownUntil },
       'account state changed',

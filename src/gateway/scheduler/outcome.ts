@@ -32,14 +32,14 @@ function parseResetTime(value: string | undefined, now: number): number | undefi
   return Number.isNaN(time) ? undefined : time;
 }
 
-function retryAfterMs(headers: UpstreamHeaders): number | undefined {
+function retryAfterMs(headers: UpstreamHeaders, now: number): number | undefined {
   const ms = headers['retry-after-ms'];
   if (ms && /^\d+(\.\d+)?$/.test(ms)) return Number(ms);
   const seconds = headers['retry-after'];
   if (seconds && /^\d+(\.\d+)?$/.test(seconds)) return Number(seconds) * 1000;
   if (seconds) {
     const at = Date.parse(seconds);
-    if (!Number.isNaN(at)) return Math.max(0, at - Date.now());
+    if (!Number.isNaN(at)) return Math.max(0, at - now);
   }
   return undefined;
 }
@@ -50,7 +50,7 @@ function retryAfterMs(headers: UpstreamHeaders): number | undefined {
  * Taking every 429 for an exhausted quota locks accounts for hours (a known fault of peers).
  */
 export function classifyRateLimit(headers: UpstreamHeaders, now: number): Outcome {
-  const retryAfter = retryAfterMs(headers);
+  const retryAfter = retryAfterMs(headers, now);
   if (headers['anthropic-ratelimit-unified-status'] === 'rejected') {
     const reset = parseResetTime(headers['anthropic-ratelimit-unified-reset'], now);
     const cooldownMs = Math.max(

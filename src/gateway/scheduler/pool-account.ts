@@ -67,11 +67,6 @@ export class PoolAccount {
     return this.setState('active', null, 0);
   }
 
-  isHealthy(now: number): boolean {
-    this.refresh(now);
-    return this.state === 'active';
-  }
-
   hasCapacity(): boolean {
     return this.inFlight < this.record.maxConcurrency;
   }
@@ -104,6 +99,9 @@ export class PoolAccount {
     cooldownUntil: number,
   ): StateChange | undefined {
     if (this.state === 'disabled') return undefined;
+    // A rejected credential stays rejected until an operator acts: a 429 or 5xx from a request
+    // sent before the 401 must not turn it into a cooldown that ends by itself.
+    if (this.state === 'needs_reauth' && state === 'cooling_down') return undefined;
     // A longer cooldown already in force is never shortened by a later, shorter one.
     if (state === 'cooling_down' && this.state === 'cooling_down' && this.cooldownUntil >= cooldownUntil)
       return undefined;

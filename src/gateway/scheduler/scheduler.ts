@@ -49,14 +49,17 @@ export class Scheduler {
     const waitUntil = Math.min(request.deadline, this.now() + this.options.maxQueueWaitMs);
     for (;;) {
       const now = this.now();
-      const candidates = this.pool
-        .accounts()
-        .filter((a) => a.serves(request.model) && !request.exclude.has(a.id));
+      const serving = this.pool.accounts().filter((a) => a.serves(request.model));
+      // Disabled and re-auth accounts are no candidates: after a failed attempt the client must
+      // hear about that attempt (429, 529, 502…), not that some other account is switched off.
+      const candidates = serving.filter((a) => !request.exclude.has(a.id) && mayRecover(a));
       if (candidates.length === 0) {
         if (request.exclude.size > 0) return undefined;
-        throw new NotFoundError(`model: no account serves the model '${request.model}'.`);
+        if (serving.length === 0)
+          throw new NotFoundError(`model: no account serves the model '${request.model}'.`);
+        throw unusable(serving);
       }
-      const healthy = candidates.filter((a) => a.isHealthy(now));
+      const healthy = candidates.filter((a) => this.pool.isHealthy(a, now));
       if (healthy.length === 0) {
         await this.waitForCooldown(candidates, now, waitUntil, request.signal);
         continue;
@@ -110,17 +113,8 @@ export class Scheduler {
     waitUntil: number,
     signal: AbortSignal,
   ) {
-    const cooling = candidates.filter((a) => a.state === 'cooling_down');
-    if (cooling.length === 0) {
-      const reauth = candidates.filter((a) => a.state === 'needs_reauth').length;
-      throw new SwitchyardError(
-        'api_error',
-        `No upstream account is usable for this model (${reauth} need re-authentication, ` +
-          `${candidates.length - reauth} disabled). An operator must fix or add an account.`,
-        { status: 503 },
-      );
-    }
-    const soonest = Math.min(...cooling.map((a) => a.cooldownUntil));
+    // Candidates that are not healthy are all cooling down (see mayRecover).
+    const soonest = Math.min(...candidates.map((a) => a.cooldownUntil));
     if (soonest > waitUntil) {
       throw new RateLimitError(
         'Every upstream account for this model is cooling down after rate limits or errors.',
@@ -146,6 +140,21 @@ export class Scheduler {
       throw error instanceof Error ? error : new ApiError(undefined, error);
     }
   }
+}
+
+/** Active, or cooling down and so back by itself; disabled and re-auth accounts need an operator. */
+function mayRecover(account: PoolAccount): boolean {
+  return account.state === 'active' || account.state === 'cooling_down';
+}
+
+function unusable(serving: PoolAccount[]): SwitchyardError {
+  const reauth = serving.filter((a) => a.state === 'needs_reauth').length;
+  return new SwitchyardError(
+    'api_error',
+    `No upstream account is usable for this model (${reauth} need re-authentication, ` +
+      `${serving.length - reauth} disabled). An operator must fix or add an account.`,
+    { status: 503 },
+  );
 }
 
 function compare(a: PoolAccount, b: PoolAccount): number {

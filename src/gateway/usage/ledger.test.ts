@@ -41,7 +41,11 @@ function repository() {
         throw new Error('database away');
       }
       let inserted = 0;
-      for (const r of batch) if (!rows.has(r.requestId)) (rows.set(r.requestId, r), inserted++);
+      for (const r of batch) {
+        if (rows.has(r.requestId)) continue;
+        rows.set(r.requestId, r);
+        inserted++;
+      }
       return inserted;
     },
     list: async () => [...rows.values()],

@@ -39,7 +39,13 @@ function parseJson(text: string): unknown {
   }
 }
 
-const WATCHED_EVENTS = new Set(['message_start', 'message_delta', 'message_stop', 'error']);
+const WATCHED_EVENTS = new Set([
+  'message_start',
+  'content_block_delta',
+  'message_delta',
+  'message_stop',
+  'error',
+]);
 
 /**
  * Watches an Anthropic SSE stream as it passes through and keeps the usage, the model that
@@ -50,6 +56,8 @@ export class StreamUsageMeter {
   model: string | undefined;
   completed = false;
   errorType: string | undefined;
+  private deltas = 0;
+  private finalOutput = false;
   private readonly parser = new SseParser(WATCHED_EVENTS, ({ event, data }) => this.onEvent(event, data));
 
   push(chunk: Buffer): void {
@@ -65,6 +73,14 @@ export class StreamUsageMeter {
       this.completed = true;
       return;
     }
+    if (event === 'content_block_delta') {
+      // Only message_delta gives the output count, and a stream cut before it (client gone,
+      // upstream dropped) would be recorded as message_start's 1. Each delta carries about one
+      // token or more, so their number is a floor for what was generated and delivered.
+      this.deltas += 1;
+      if (!this.finalOutput) this.usage.outputTokens = Math.max(this.usage.outputTokens, this.deltas);
+      return;
+    }
     const json = parseJson(data);
     if (event === 'message_start') {
       const parsed = messageStartEventSchema.safeParse(json);
@@ -74,7 +90,10 @@ export class StreamUsageMeter {
       }
     } else if (event === 'message_delta') {
       const parsed = messageDeltaEventSchema.safeParse(json);
-      if (parsed.success) merge(this.usage, parsed.data.usage);
+      if (parsed.success) {
+        if (parsed.data.usage?.output_tokens != null) this.finalOutput = true;
+        merge(this.usage, parsed.data.usage);
+      }
     } else if (event === 'error') {
       const parsed = upstreamErrorBodySchema.safeParse(json);
       this.errorType = parsed.success ? parsed.data.error.type : 'api_error';

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { StickyMap } from './sticky-map.js';
+
+describe('StickyMap', () => {
+  it('remembers a binding until its TTL runs out', () => {
+    const map = new StickyMap(1_000);
+    map.set('conv', 'a', 0);
+    expect(map.get('conv', 999)).toBe('a');
+    expect(map.get('conv', 1_000)).toBeUndefined();
+    expect(map.size).toBe(0);
+    expect(map.get('other', 0)).toBeUndefined();
+  });
+
+  it('refreshes the TTL when a binding is set again, and moves it to the new account', () => {
+    const map = new StickyMap(1_000);
+    map.set('conv', 'a', 0);
+    map.set('conv', 'a', 800);
+    expect(map.get('conv', 1_500)).toBe('a');
+    map.set('conv', 'b', 1_500);
+    expect(map.get('conv', 2_000)).toBe('b');
+    expect(map.size).toBe(1);
+  });
+
+  it('drops the least recently set binding past its bound', () => {
+    const map = new StickyMap(10_000, 3);
+    map.set('one', 'a', 0);
+    map.set('two', 'a', 1);
+    map.set('three', 'a', 2);
+    map.set('one', 'b', 3);
+    map.set('four', 'a', 4);
+    expect(map.size).toBe(3);
+    expect(map.get('two', 5)).toBeUndefined();
+    expect(map.get('one', 5)).toBe('b');
+    expect(map.get('three', 5)).toBe('a');
+    expect(map.get('four', 5)).toBe('a');
+  });
+
+  it("forgets one account's bindings only", () => {
+    const map = new StickyMap(10_000);
+    map.set('one', 'a', 0);
+    map.set('two', 'b', 0);
+    map.set('three', 'a', 0);
+    map.forgetAccount('a');
+    expect(map.size).toBe(1);
+    expect(map.get('two', 1)).toBe('b');
+  });
+});
