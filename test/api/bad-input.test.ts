@@ -10,7 +10,11 @@ interface Injected {
 
 function expectAnthropicError(response: Injected, status: number, type: string): string {
   expect(response.statusCode).toBe(status);
-  const body = JSON.parse(response.body) as { type: string; error: { type: string; message: string }; request_id: string };
+  const body = JSON.parse(response.body) as {
+    type: string;
+    error: { type: string; message: string };
+    request_id: string;
+  };
   expect(body.type).toBe('error');
   expect(body.error.type).toBe(type);
   expect(body.request_id).toMatch(/^req_/);
@@ -47,7 +51,11 @@ describe('bad input', () => {
       [[1, 2, 3], 'body'],
     ];
     for (const [body, field] of cases) {
-      const message = expectAnthropicError(await post('/v1/messages', JSON.stringify(body)), 400, 'invalid_request_error');
+      const message = expectAnthropicError(
+        await post('/v1/messages', JSON.stringify(body)),
+        400,
+        'invalid_request_error',
+      );
       expect(message.startsWith(field)).toBe(true);
     }
   });
@@ -55,24 +63,42 @@ describe('bad input', () => {
   it('refuses malformed JSON, empty bodies and prototype poisoning', async () => {
     expectAnthropicError(await post('/v1/messages', '{"model":'), 400, 'invalid_request_error');
     expectAnthropicError(await post('/v1/messages', ''), 400, 'invalid_request_error');
-    const poisoned = '{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"__proto__":{"admin":true}}';
+    const poisoned =
+      '{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"__proto__":{"admin":true}}';
     expectAnthropicError(await post('/v1/messages', poisoned), 400, 'invalid_request_error');
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
     const deep = '['.repeat(200_000) + ']'.repeat(200_000);
     expectAnthropicError(await post('/v1/messages', deep), 400, 'invalid_request_error');
-    expectAnthropicError(await post('/v1/messages', Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 400, 'invalid_request_error');
+    expectAnthropicError(
+      await post('/v1/messages', Buffer.from([0x7b, 0xff, 0xfe, 0x7d])),
+      400,
+      'invalid_request_error',
+    );
   });
 
   it('never lets a client choose the upstream', async () => {
     for (const field of ['base_url', 'api_base', 'baseURL']) {
-      const body = { model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x' }], [field]: 'http://127.0.0.1:1' };
-      const message = expectAnthropicError(await post('/v1/messages', JSON.stringify(body)), 400, 'invalid_request_error');
+      const body = {
+        model: 'm',
+        max_tokens: 5,
+        messages: [{ role: 'user', content: 'x' }],
+        [field]: 'http://127.0.0.1:1',
+      };
+      const message = expectAnthropicError(
+        await post('/v1/messages', JSON.stringify(body)),
+        400,
+        'invalid_request_error',
+      );
       expect(message).toContain(field);
     }
   });
 
   it('answers oversized bodies with 413 request_too_large', async () => {
-    const big = JSON.stringify({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x'.repeat(33 * 1024 * 1024) }] });
+    const big = JSON.stringify({
+      model: 'm',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'x'.repeat(33 * 1024 * 1024) }],
+    });
     expectAnthropicError(await post('/v1/messages', big), 413, 'request_too_large');
     // Other routes take small bodies only.
     const admin = await gateway.runtime.app.inject({
@@ -85,14 +111,22 @@ describe('bad input', () => {
   });
 
   it('accepts a body just under 32 MB', async () => {
-    const body = JSON.stringify({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'y'.repeat(31 * 1024 * 1024) }] });
+    const body = JSON.stringify({
+      model: 'm',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'y'.repeat(31 * 1024 * 1024) }],
+    });
     const response = await post('/v1/messages', body);
     expect(response.statusCode).toBe(200);
   });
 
   it('treats SQL in the key as an unknown key', async () => {
     for (const key of ["' OR 1=1--", "sk-sy-' OR '1'='1", 'sk-sy-x"; DROP TABLE api_keys;--']) {
-      expectAnthropicError(await post('/v1/messages', '{}', { 'x-api-key': key }), 401, 'authentication_error');
+      expectAnthropicError(
+        await post('/v1/messages', '{}', { 'x-api-key': key }),
+        401,
+        'authentication_error',
+      );
       const bearer = await gateway.runtime.app.inject({
         method: 'POST',
         url: '/v1/messages',
@@ -107,7 +141,11 @@ describe('bad input', () => {
   it('accepts what Claude Code sends: HEAD /, ?beta=true, beta lists, unknown headers', async () => {
     const head = await gateway.runtime.app.inject({ method: 'HEAD', url: '/' });
     expect(head.statusCode).toBe(200);
-    const body = JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] });
+    const body = JSON.stringify({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'x' }],
+    });
     const response = await post('/v1/messages?beta=true', body, {
       'anthropic-beta': 'claude-code-20250219,interleaved-thinking-2025-05-14,some-future-beta',
       'anthropic-version': '2023-06-01',
@@ -131,9 +169,15 @@ describe('bad input', () => {
             model: fc.oneof(fc.string(), fc.constant('claude-sonnet-4-6'), fc.integer()),
             max_tokens: fc.oneof(fc.integer({ min: -5, max: 50 }), fc.string(), fc.constant(null)),
             messages: fc.oneof(
-              fc.array(fc.record({ role: fc.string(), content: fc.oneof(fc.string(), fc.jsonValue({ maxDepth: 2 })) }), {
-                maxLength: 3,
-              }),
+              fc.array(
+                fc.record({
+                  role: fc.string(),
+                  content: fc.oneof(fc.string(), fc.jsonValue({ maxDepth: 2 })),
+                }),
+                {
+                  maxLength: 3,
+                },
+              ),
               fc.jsonValue({ maxDepth: 2 }),
             ),
             stream: fc.oneof(fc.boolean(), fc.jsonValue({ maxDepth: 1 })),
@@ -144,7 +188,10 @@ describe('bad input', () => {
           const response = await post('/v1/messages', JSON.stringify(body) ?? 'null');
           expect(response.statusCode).toBeLessThan(500);
           if (response.statusCode >= 400) {
-            expect(JSON.parse(response.body)).toMatchObject({ type: 'error', error: { type: expect.any(String) } });
+            expect(JSON.parse(response.body)).toMatchObject({
+              type: 'error',
+              error: { type: expect.any(String) },
+            });
           }
         },
       ),
@@ -168,6 +215,8 @@ describe('bad input', () => {
     ]) {
       expect(response.body).toContain(name);
     }
-    expect(response.body).toMatch(/switchyard_account_state\{account="mock-demo",kind="mock",state="active"\} 1/);
+    expect(response.body).toMatch(
+      /switchyard_account_state\{account="mock-demo",kind="mock",state="active"\} 1/,
+    );
   });
 });
