@@ -152,8 +152,12 @@ async function closeWithGrace(app: FastifyInstance, graceMs: number, logger: Log
   });
   const closed = app.close().then(() => 'closed' as const);
   // Kept-alive connections become idle as their answers finish; close them as they do, or
-  // close() would wait for the clients to hang up.
-  const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
+  // close() would wait for the clients to hang up. Once no request is left, connections that
+  // never sent one are closed too (Node counts them as busy).
+  const reaper = setInterval(() => {
+    if (app.requestsInFlight() === 0) app.server.closeAllConnections();
+    else app.server.closeIdleConnections();
+  }, 100);
   const result = await Promise.race([closed, grace]);
   clearTimeout(timer);
   clearInterval(reaper);

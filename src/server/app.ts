@@ -15,6 +15,12 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
     summary: CallSummary | null;
+    /** The pipeline's work for this request, so the log line can wait for its summary. */
+    pending: Promise<unknown> | null;
+  }
+  interface FastifyInstance {
+    /** Requests received and not yet closed, for graceful shutdown. */
+    requestsInFlight(): number;
   }
 }
 
@@ -45,6 +51,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.decorateRequest('principal', null);
   app.decorateRequest('summary', null);
+  app.decorateRequest('pending', null);
+  let inFlight = 0;
+  app.decorate('requestsInFlight', () => inFlight);
 
   // Bodies stay raw bytes whatever the content type (curl -d sends form encoding): the Messages
   // route forwards them untouched, and every route parses JSON itself with prototype-poisoning checks.
@@ -55,16 +64,24 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const started = performance.now();
-    reply.raw.once('close', () => logRequest(deps.logger, request, reply.raw, started));
-    if (closing) {
-      void reply.header('connection', 'close');
-      throw new SwitchyardError('api_error', 'The server is shutting down; retry the request.', {
+    inFlight += 1;
+    reply.raw.once('close', () => {
+      inFlight -= 1;
+      // A client that leaves mid-answer closes the socket before the pipeline has its summary.
+      const log = () => logRequest(deps.logger, request, reply.raw, started);
+      if (request.pending) request.pending.then(log, log);
+      else log();
+    });
+    if (!closing) return done();
+    void reply.header('connection', 'close');
+    done(
+      new SwitchyardError('api_error', 'The server is shutting down; retry the request.', {
         status: 503,
         retryAfterSeconds: 1,
-      });
-    }
+      }),
+    );
   });
   app.setErrorHandler(buildErrorHandler(deps.logger));
   app.setNotFoundHandler(notFoundHandler);

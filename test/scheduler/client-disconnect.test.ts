@@ -50,6 +50,11 @@ describe('client disconnect mid-stream', () => {
     expect(row?.outputTokens).toBeGreaterThanOrEqual(3);
     expect(row?.outputTokens).toBeLessThan(200);
     expect(row?.accountId).toBe(rig.account('a').id);
+
+    // The access log line waits for the pipeline, so even an aborted request's line is complete.
+    const line = await waitFor(() => rig.gateway.logs.find((l) => l.includes(`"requestId":"${requestId}"`)));
+    expect(JSON.parse(line)).toMatchObject({ status: 499, account: 'a', model: 'claude-sonnet-4-6' });
+    expect(JSON.parse(line).outputTokens).toBeGreaterThanOrEqual(3);
   });
 
   it('cancels a non-streaming request whose client gives up while the upstream works', async () => {

@@ -68,7 +68,9 @@ export function registerMessagesRoutes(app: FastifyInstance, deps: MessagesRoute
       startedAt,
       deadline: deadlineOf(request, deps.requestDeadlineMs),
     };
-    request.summary = await deps.pipeline.handle(call, new ReplySink(reply));
+    const pending = deps.pipeline.handle(call, new ReplySink(reply));
+    request.pending = pending;
+    request.summary = await pending;
   };
   app.post('/v1/messages', { bodyLimit: MESSAGES_BODY_LIMIT }, handle('messages'));
   app.post('/v1/messages/count_tokens', { bodyLimit: MESSAGES_BODY_LIMIT }, handle('count_tokens'));
