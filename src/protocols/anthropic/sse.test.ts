@@ -117,3 +117,16 @@ describe('SseParser', () => {
     ]);
   });
 });
+
+describe('SseParser name-only events', () => {
+  it('reports counted events without their data, and others in full', () => {
+    const events: SseEvent[] = [];
+    const parser = new SseParser(new Set(['a', 'b']), (event) => events.push(event), new Set(['b']));
+    parser.push('event: a\ndata: {"x":1}\n\nevent: b\ndata: big\n\nevent: c\ndata: skipped\n\n');
+    parser.end();
+    expect(events).toEqual([
+      { event: 'a', data: '{"x":1}' },
+      { event: 'b', data: '' },
+    ]);
+  });
+});

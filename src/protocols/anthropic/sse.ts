@@ -14,8 +14,9 @@ export interface SseEvent {
 
 /**
  * Incremental SSE parser. It splits a byte stream into events and hands over only the events the
- * caller asks for (the rest are skipped without building strings for their data), so watching a
- * pass-through stream for usage costs little.
+ * caller asks for. It walks the text with a cursor (no per-line strings), skips unwanted events
+ * without reading their data, and for `nameOnly` events reports the name alone: watching a
+ * pass-through stream for usage must cost little next to relaying it.
  */
 export class SseParser {
   private readonly decoder = new StringDecoder('utf8');
@@ -24,49 +25,74 @@ export class SseParser {
   constructor(
     private readonly wanted: ReadonlySet<string> | undefined,
     private readonly onEvent: (event: SseEvent) => void,
+    private readonly nameOnly?: ReadonlySet<string>,
   ) {}
 
   push(chunk: Buffer | string): void {
-    this.pending += typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
-    let boundary = this.findBoundary();
-    while (boundary !== -1) {
-      const block = this.pending.slice(0, boundary);
-      const separatorLength = this.pending.startsWith('\r\n\r\n', boundary) ? 4 : 2;
-      this.pending = this.pending.slice(boundary + separatorLength);
-      this.parseBlock(block);
-      boundary = this.findBoundary();
+    const text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    const buffer = this.pending.length === 0 ? text : this.pending + text;
+    let start = 0;
+    let newline = buffer.indexOf('\n', start);
+    while (newline !== -1) {
+      const next = buffer.charCodeAt(newline + 1);
+      if (Number.isNaN(next)) break; // the next character has not arrived yet
+      if (next === LF) {
+        this.parseBlock(buffer, start, newline);
+        start = newline + 2;
+      } else if (next === CR) {
+        const after = buffer.charCodeAt(newline + 2);
+        if (Number.isNaN(after)) break;
+        if (after === LF) {
+          this.parseBlock(buffer, start, newline);
+          start = newline + 3;
+        }
+      }
+      newline = buffer.indexOf('\n', Math.max(start, newline + 1));
     }
+    this.pending = start === 0 ? buffer : buffer.slice(start);
   }
 
   /** Flushes a final event that was not followed by a blank line. */
   end(): void {
-    this.pending += this.decoder.end();
-    if (this.pending.trim() !== '') this.parseBlock(this.pending);
+    const rest = this.pending + this.decoder.end();
     this.pending = '';
+    if (rest.trim() !== '') this.parseBlock(rest, 0, rest.length);
   }
 
-  private findBoundary(): number {
-    const lf = this.pending.indexOf('\n\n');
-    const crlf = this.pending.indexOf('\r\n\r\n');
-    if (lf === -1) return crlf;
-    if (crlf === -1) return lf;
-    return Math.min(lf, crlf);
-  }
-
-  private parseBlock(block: string): void {
+  /** Parses the lines in text[from, to). */
+  private parseBlock(text: string, from: number, to: number): void {
     let event = 'message';
     let data: string[] | undefined;
-    for (const rawLine of block.split('\n')) {
-      const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
-      if (line.startsWith('event:')) {
-        event = line.slice(6).trim();
+    let hasData = false;
+    let skipData = false;
+    let lineStart = from;
+    while (lineStart < to) {
+      let lineEnd = text.indexOf('\n', lineStart);
+      if (lineEnd === -1 || lineEnd > to) lineEnd = to;
+      const contentEnd = text.charCodeAt(lineEnd - 1) === CR && lineEnd > lineStart ? lineEnd - 1 : lineEnd;
+      if (text.startsWith('event:', lineStart)) {
+        event = text.slice(lineStart + 6, contentEnd).trim();
         if (this.wanted && !this.wanted.has(event)) return;
-      } else if (line.startsWith('data:')) {
-        (data ??= []).push(line.slice(line.startsWith('data: ') ? 6 : 5));
+        skipData = this.nameOnly?.has(event) ?? false;
+      } else if (text.startsWith('data:', lineStart)) {
+        hasData = true;
+        if (!skipData) {
+          const valueStart = lineStart + (text.charCodeAt(lineStart + 5) === SPACE ? 6 : 5);
+          (data ??= []).push(text.slice(valueStart, contentEnd));
+        }
       }
+      lineStart = lineEnd + 1;
     }
-    if (data === undefined) return;
+    if (!hasData) return;
     if (this.wanted && !this.wanted.has(event)) return;
-    this.onEvent({ event, data: data.join('\n') });
+    const skip = this.nameOnly?.has(event) ?? false;
+    this.onEvent({
+      event,
+      data: skip || data === undefined ? '' : data.length === 1 ? (data[0] ?? '') : data.join('\n'),
+    });
   }
 }
+
+const LF = 10;
+const CR = 13;
+const SPACE = 32;

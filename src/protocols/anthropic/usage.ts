@@ -47,6 +47,9 @@ const WATCHED_EVENTS = new Set([
   'error',
 ]);
 
+/** Events that are only counted: their data is never read. */
+const COUNTED_EVENTS = new Set(['content_block_delta']);
+
 /**
  * Watches an Anthropic SSE stream as it passes through and keeps the usage, the model that
  * answered, whether the stream completed, and any in-stream error.
@@ -58,7 +61,11 @@ export class StreamUsageMeter {
   errorType: string | undefined;
   private deltas = 0;
   private finalOutput = false;
-  private readonly parser = new SseParser(WATCHED_EVENTS, ({ event, data }) => this.onEvent(event, data));
+  private readonly parser = new SseParser(
+    WATCHED_EVENTS,
+    ({ event, data }) => this.onEvent(event, data),
+    COUNTED_EVENTS,
+  );
 
   push(chunk: Buffer): void {
     this.parser.push(chunk);
