@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { SecretBox } from '../../identity/secret-box.js';
 import {
   MemoryAccountRepository,
   accountRecord,
@@ -102,5 +104,14 @@ describe('AccountPool', () => {
     await repository.remove(record.id);
     await pool.reload();
     expect(pool.accounts()).toHaveLength(0);
+  });
+
+  it('keeps an account whose credential cannot be decrypted out of traffic', async () => {
+    const sealedElsewhere = new SecretBox(randomBytes(32)).seal('sk-ant-x', 'some-id');
+    const record = accountRecord({ kind: 'anthropic_api', encryptedCredential: sealedElsewhere });
+    const pool = await poolOver(new MemoryAccountRepository([record]));
+    const account = pool.get(record.id)!;
+    expect(account.state).toBe('needs_reauth');
+    expect(account.stateReason).toContain('cannot be decrypted');
   });
 });

@@ -27,6 +27,13 @@ const configFingerprint = (r: AccountRecord) =>
     r.models,
     r.settings,
   ]);
+/** An account whose credential this master key cannot open must not take traffic. */
+const UNREADABLE = (record: AccountRecord): AccountRecord => ({
+  ...record,
+  state: 'needs_reauth',
+  stateReason: 'the stored credential cannot be decrypted with the current master key',
+  cooldownUntil: null,
+});
 const stateFingerprint = (r: { state: string; cooldownUntil: Date | null }) =>
   `${r.state}@${r.cooldownUntil?.getTime() ?? 0}`;
 
@@ -69,8 +76,10 @@ export class AccountPool {
       const state = stateFingerprint(record);
       if (!entry) {
         const created = this.createUpstream(record);
+        const account = new PoolAccount(record, created.upstream, created.simulated);
+        if (created.unreadable) account.adoptState(UNREADABLE(record));
         this.byId.set(record.id, {
-          account: new PoolAccount(record, created.upstream, created.simulated),
+          account,
           config,
           state,
           changes: 0,
@@ -79,7 +88,9 @@ export class AccountPool {
       }
       if (entry.config !== config) {
         const old = entry.account.upstream;
-        entry.account.reconfigure(record, this.createUpstream(record).upstream);
+        const created = this.createUpstream(record);
+        entry.account.reconfigure(record, created.upstream);
+        if (created.unreadable) entry.account.adoptState(UNREADABLE(record));
         entry.config = config;
         void old.close().catch(() => undefined);
       }
@@ -145,13 +156,19 @@ export class AccountPool {
     });
   }
 
-  private createUpstream(record: AccountRecord): { upstream: Upstream; simulated: boolean } {
+  private createUpstream(record: AccountRecord): {
+    upstream: Upstream;
+    simulated: boolean;
+    unreadable: boolean;
+  } {
     const kind = this.deps.kinds.get(record.kind);
     let credential: string | null = null;
+    let unreadable = false;
     if (record.encryptedCredential !== null) {
       try {
         credential = this.deps.secretBox.open(record.encryptedCredential, record.id);
       } catch {
+        unreadable = true;
         this.deps.logger.error(
           { account: record.name },
           'cannot decrypt the account credential: is SWITCHYARD_MASTER_KEY the key it was stored with?',
@@ -166,6 +183,6 @@ export class AccountPool {
       credential,
       settings: record.settings,
     });
-    return { upstream, simulated: kind.simulated };
+    return { upstream, simulated: kind.simulated, unreadable };
   }
 }
