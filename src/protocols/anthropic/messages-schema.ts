@@ -61,12 +61,6 @@ export const usageSchema = z.looseObject({
 
 export type WireUsage = z.infer<typeof usageSchema>;
 
-export const messageResponseSchema = z.looseObject({
-  type: z.literal('message'),
-  model: z.string().optional(),
-  usage: usageSchema,
-});
-
 export const upstreamErrorBodySchema = z.looseObject({
   type: z.literal('error'),
   error: z.looseObject({ type: z.string(), message: z.string().optional() }),

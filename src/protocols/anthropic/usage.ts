@@ -1,8 +1,8 @@
 import {
   messageDeltaEventSchema,
-  messageResponseSchema,
   messageStartEventSchema,
   upstreamErrorBodySchema,
+  usageSchema,
   type WireUsage,
 } from './messages-schema.js';
 import { SseParser } from './sse.js';
@@ -112,9 +112,15 @@ export class StreamUsageMeter {
 export function usageFromMessageBody(
   body: Buffer,
 ): { usage: TokenUsage; model: string | undefined } | undefined {
-  const parsed = messageResponseSchema.safeParse(parseJson(body.toString('utf8')));
+  // Only `usage` and `model` are needed: validating the whole message (content blocks and all)
+  // with the schema costs more than the rest of the request path's parsing together.
+  const json = parseJson(body.toString('utf8'));
+  if (typeof json !== 'object' || json === null || (json as { type?: unknown }).type !== 'message')
+    return undefined;
+  const { usage: wireUsage, model } = json as { usage?: unknown; model?: unknown };
+  const parsed = usageSchema.safeParse(wireUsage);
   if (!parsed.success) return undefined;
   const usage = emptyUsage();
-  merge(usage, parsed.data.usage);
-  return { usage, model: parsed.data.model };
+  merge(usage, parsed.data);
+  return { usage, model: typeof model === 'string' ? model : undefined };
 }
