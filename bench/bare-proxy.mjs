@@ -25,3 +25,4 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 65_000;
 server.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0)); // a clean exit, so `--cpu-prof` writes its profile

@@ -34,7 +34,9 @@ export function pinSelf(cpu) {
  */
 export function spawnPinned(cpu, command, args, { env = process.env, logFile, cwd } = {}) {
   const fd = logFile ? openSync(logFile, 'a') : 'ignore';
-  const [file, argv] = tasksetAvailable() ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
+  const [file, argv] = tasksetAvailable()
+    ? ['taskset', ['-c', String(cpu), command, ...args]]
+    : [command, args];
   const child = spawn(file, argv, { env, cwd, stdio: ['ignore', fd, fd] });
   if (typeof fd === 'number') closeSync(fd);
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -51,7 +53,7 @@ export function spawnPinned(cpu, command, args, { env = process.env, logFile, cw
 export async function stopProcess(proc, graceMs = 10_000) {
   if (!proc?.alive) return;
   proc.child.kill('SIGTERM');
-  const done = await Promise.race([proc.exited, sleep(graceMs).then(() => undefined)]);
+  const done = await Promise.race([proc.exited, sleep(graceMs, undefined, { ref: false })]);
   if (done === undefined && proc.alive) {
     proc.child.kill('SIGKILL');
     await proc.exited;

@@ -9,7 +9,11 @@ export const MODES = ['non-stream', 'stream'];
 
 const MB = 1024 * 1024;
 const num = (value, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
-const signed = (value, digits = 2) => (Number.isFinite(value) ? (value >= 0 ? '+' : '') + value.toFixed(digits) : '–');
+const signed = (value, digits = 2) => {
+  if (!Number.isFinite(value)) return '–';
+  const text = Math.abs(value).toFixed(digits);
+  return Number(text) === 0 ? `±${text}` : `${value > 0 ? '+' : '−'}${text}`;
+};
 
 function table(head, rows) {
   const line = (cells) => `| ${cells.join(' | ')} |`;
@@ -35,7 +39,7 @@ function resultsTable(results) {
   for (const { key, label } of TARGETS) {
     const run = results[key];
     if (!run?.ok) {
-      rows.push([label, '(all)', `**FAILED: ${run?.error ?? 'not run'}**`, ...Array(12).fill('')]);
+      rows.push([label, '(all)', `**FAILED: ${run?.error ?? 'not run'}**`, ...Array(9).fill('')]);
       continue;
     }
     for (const mode of MODES) {
@@ -81,7 +85,12 @@ function resultsTable(results) {
 export function evaluateTargets(results) {
   const checks = [];
   const check = (name, goal, value, unit, ok) =>
-    checks.push({ name, goal, measured: Number.isFinite(value) ? `${num(value, unit === '%' ? 1 : 2)} ${unit}` : '–', pass: Number.isFinite(value) ? ok(value) : undefined });
+    checks.push({
+      name,
+      goal,
+      measured: Number.isFinite(value) ? `${num(value, unit === '%' ? 1 : 2)} ${unit}` : '–',
+      pass: Number.isFinite(value) ? ok(value) : undefined,
+    });
   const bare = results.bare;
   const compare = (key, mode) => (results[key]?.ok ? versusBare(results[key], bare, mode) : {});
   const rss = (key) => (results[key]?.ok ? results[key].peakRss / MB : NaN);
@@ -90,9 +99,21 @@ export function evaluateTargets(results) {
   const pgStream = compare('pg', 'stream');
   check('PostgreSQL throughput, non-streaming', '≥ 90 % of bare', pgNon.percent, '%', (v) => v >= 90);
   check('PostgreSQL throughput, streaming', '≥ 85 % of bare', pgStream.percent, '%', (v) => v >= 85);
-  check('PostgreSQL added latency @1 conn p50, non-streaming', '≤ 0.5 ms', pgNon.addedP50, 'ms', (v) => v <= 0.5);
+  check(
+    'PostgreSQL added latency @1 conn p50, non-streaming',
+    '≤ 0.5 ms',
+    pgNon.addedP50,
+    'ms',
+    (v) => v <= 0.5,
+  );
   check('PostgreSQL added latency @1 conn p99, non-streaming', '≤ 3 ms', pgNon.addedP99, 'ms', (v) => v <= 3);
-  check('PostgreSQL added latency @1 conn p50, streaming', '≤ 0.5 ms', pgStream.addedP50, 'ms', (v) => v <= 0.5);
+  check(
+    'PostgreSQL added latency @1 conn p50, streaming',
+    '≤ 0.5 ms',
+    pgStream.addedP50,
+    'ms',
+    (v) => v <= 0.5,
+  );
   check('PostgreSQL added latency @1 conn p99, streaming', '≤ 3 ms', pgStream.addedP99, 'ms', (v) => v <= 3);
   check('PostgreSQL streaming first-byte overhead p50', '≤ 1 ms', pgStream.ttfbP50, 'ms', (v) => v <= 1);
   check('PostgreSQL peak RSS', '≤ 150 MB', rss('pg'), 'MB', (v) => v <= 150);
@@ -114,20 +135,30 @@ export function collectErrors(results) {
     for (const mode of MODES) {
       for (const phase of ['warmup', 'loaded', 'single']) {
         const r = run.modes[mode][phase];
-        const failed = r.non2xx + r.errors;
+        const discarded = (r.discarded ?? []).reduce((n, d) => n + d.non2xx + d.errors, 0);
+        const failed = r.non2xx + r.errors + discarded;
         total += failed;
         if (failed > 0 || r.timeouts > 0) {
           const codes = Object.entries(r.statusCounts)
             .filter(([code]) => !code.startsWith('2'))
             .map(([code, n]) => `${code}×${n}`)
             .join(' ');
-          rows.push([label, `${mode} ${phase} (${r.connections} conn)`, r.non2xx, r.errors, r.timeouts, codes || '–']);
+          rows.push([
+            label,
+            `${mode} ${phase} (${r.connections} conn)` +
+              (discarded ? `, incl. ${discarded} in a discarded noisy attempt` : ''),
+            r.non2xx,
+            r.errors,
+            r.timeouts,
+            codes || '–',
+          ]);
         }
       }
     }
     const t = run.ttfb;
-    if (t.non2xx + t.errors + t.malformed > 0) {
-      total += t.non2xx + t.errors + t.malformed;
+    const discardedTtfb = (t.discarded ?? []).reduce((n, d) => n + d.non2xx + d.errors, 0);
+    if (t.non2xx + t.errors + t.malformed + discardedTtfb > 0) {
+      total += t.non2xx + t.errors + t.malformed + discardedTtfb;
       rows.push([label, `TTFB probe (${t.malformed} malformed streams)`, t.non2xx, t.errors, 0, '–']);
     }
   }
@@ -141,13 +172,67 @@ function cpuTable(results) {
     if (!run?.ok) continue;
     for (const mode of MODES) {
       const { cpu } = run.modes[mode].loaded;
-      rows.push([label, mode, num(cpu.proxy, 0), num(cpu.mock, 0), num(cpu.load, 0), num(cpu.mock + cpu.load, 0)]);
+      rows.push([
+        label,
+        mode,
+        num(cpu.proxy, 0),
+        num(cpu.mock, 0),
+        num(cpu.load, 0),
+        num(cpu.postgres, 0),
+        cpu.cores.map((c) => num(c, 0)).join(' / '),
+        num(cpu.other, 0),
+      ]);
     }
   }
   return table(
-    ['proxy', 'mode', 'proxy (core 1) CPU %', 'mock CPU %', 'load generator CPU %', 'core 0 total %'],
+    [
+      'proxy',
+      'mode',
+      'proxy (core 1) CPU %',
+      'mock CPU %',
+      'load generator CPU %',
+      'PostgreSQL server CPU %',
+      'machine busy % core 0 / core 1',
+      'other processes CPU %',
+    ],
     rows,
   );
+}
+
+/** Conditions that make the comparison less trustworthy, detected from the CPU figures. */
+export function measurementWarnings(results) {
+  const warnings = [];
+  for (const { key, label } of TARGETS) {
+    const run = results[key];
+    if (!run?.ok) continue;
+    const phases = [
+      ...MODES.flatMap((mode) => [
+        [`${mode} @50`, run.modes[mode].loaded],
+        [`${mode} @1`, run.modes[mode].single],
+      ]),
+      ['TTFB probe', run.ttfb],
+    ];
+    for (const [phase, { cpu }] of phases) {
+      if (cpu && cpu.other > 15) {
+        warnings.push(
+          `${label} ${phase}: other processes used ${num(cpu.other, 0)} % of a core meanwhile ` +
+            '(the machine was not quiet): treat this figure as noisy and re-run.',
+        );
+      }
+    }
+    if (key !== 'bare') continue;
+    for (const mode of MODES) {
+      const { cpu } = run.modes[mode].loaded;
+      if (cpu.cores[0] >= 90 && cpu.proxy < 90) {
+        warnings.push(
+          `bare proxy ${mode} @50: core 0 (mock + load generator) was ${num(cpu.cores[0], 0)} % busy while the bare ` +
+            `proxy used ${num(cpu.proxy, 0)} % of core 1: the bare figure is bounded by the load side, so it is a lower ` +
+            'bound for the bare hop and "% of bare" is an upper bound for Switchyard.',
+        );
+      }
+    }
+  }
+  return warnings;
 }
 
 export function buildReport(results, meta) {
@@ -165,6 +250,7 @@ export function buildReport(results, meta) {
     );
     out.push('');
   }
+  for (const warning of measurementWarnings(results)) out.push(`> ⚠ ${warning}`, '');
   out.push(
     `${meta.connections} connections for ${meta.durationS} s (1 connection for ${meta.singleS} s), ` +
       `after ${meta.warmupS} s warm-up per mode; TTFB: ${meta.ttfbRequests} sequential streaming requests. ` +
@@ -178,21 +264,30 @@ export function buildReport(results, meta) {
   out.push(
     table(
       ['target', 'goal', 'measured', 'result'],
-      checks.map((c) => [c.name, c.goal, c.measured, c.pass === undefined ? 'N/A' : c.pass ? 'PASS' : '**MISS**']),
+      checks.map((c) => [
+        c.name,
+        c.goal,
+        c.measured,
+        c.pass === undefined ? 'N/A' : c.pass ? 'PASS' : '**MISS**',
+      ]),
     ),
   );
   out.push('');
   out.push('## Errors');
   out.push('');
-  if (errors.total === 0 && errors.rows.length === 0) out.push('None: every request answered 2xx, every probed stream was complete.');
+  if (errors.total === 0 && errors.rows.length === 0)
+    out.push('None: every request answered 2xx, every probed stream was complete.');
   else out.push(table(['proxy', 'phase', 'non-2xx', 'errors', 'timeouts', 'status codes'], errors.rows));
-  for (const { label, key } of failedTargets) out.push(`\n**${label} did not run: ${results[key]?.error ?? 'skipped'}**`);
+  for (const { label, key } of failedTargets)
+    out.push(`\n**${label} did not run: ${results[key]?.error ?? 'skipped'}**`);
   out.push('');
   out.push('## CPU during the 50-connection runs');
   out.push('');
   out.push(
     'Core 0 carries the mock upstream and the load generator (this process); core 1 carries the proxy under test, alone. ' +
-      'If core 0 is near 100 % while the proxy is not, the load generator/mock is the limit, not the proxy.',
+      'If core 0 is near 100 % while the proxy is not, the load generator/mock is the limit, not the proxy. ' +
+      '"Other processes" is machine-wide busy time not used by the proxy, mock, load generator or PostgreSQL ' +
+      '(e.g. a test suite running meanwhile): anything above a few % skews the results.',
   );
   out.push('');
   out.push(cpuTable(results));

@@ -3,7 +3,9 @@
 /** Nearest-rank percentiles (q in 0..1) of an array of numbers. */
 export function percentiles(samples, qs) {
   const sorted = Float64Array.from(samples).sort();
-  return qs.map((q) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]));
+  return qs.map((q) =>
+    sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)],
+  );
 }
 
 export function summarize(samples) {

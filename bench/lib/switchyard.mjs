@@ -46,7 +46,15 @@ export async function dropAllDatabases() {
  * start (through the store directly), so the bootstrap does not add its mock demo account; the key
  * is created afterwards through the running server (the first start creates the owning user).
  */
-export async function startSwitchyard({ main, dataDir, databaseUrl, upstreamUrl, cpu, logFile }) {
+export async function startSwitchyard({
+  main,
+  dataDir,
+  databaseUrl,
+  upstreamUrl,
+  cpu,
+  logFile,
+  nodeArgs = [],
+}) {
   const port = await freePort();
   const env = {
     ...process.env,
@@ -66,7 +74,7 @@ export async function startSwitchyard({ main, dataDir, databaseUrl, upstreamUrl,
     ...['accounts', 'add', '--kind', 'anthropic_api', '--name', 'bench'],
     ...['--api-key-env', 'BENCH_UPSTREAM_KEY', '--base-url', upstreamUrl, '--max-concurrency', '1000'],
   );
-  const proc = spawnPinned(cpu, process.execPath, [main, 'start'], { env, logFile });
+  const proc = spawnPinned(cpu, process.execPath, [...nodeArgs, main, 'start'], { env, logFile });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${url}/health`, { proc, timeoutMs: 120_000 });

@@ -1,0 +1,123 @@
+// `node bench/profile.mjs [pg|pglite|bare] [stream|non-stream] [seconds]`: Switchyard (or the bare
+// proxy, for a baseline) under `node --cpu-prof` on core 1 (same layout as bench/run.mjs), loaded at
+// 50 connections, then a summary of where CPU time went while under load. Needs `npm run build` first.
+import { readdirSync, rmSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatProfileSummary, summarizeProfile } from './lib/cpuprofile.mjs';
+import { runLoad } from './lib/load.mjs';
+import { cpuMeter } from './lib/proc-stats.mjs';
+import {
+  freePort,
+  killAllNow,
+  pinSelf,
+  spawnPinned,
+  stopAll,
+  stopProcess,
+  waitForHttp,
+} from './lib/procs.mjs';
+import { createPgDatabase, dropAllDatabases, startSwitchyard } from './lib/switchyard.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const MAIN = join(ROOT, 'dist', 'main.js');
+const WORK = join(ROOT, '.bench', 'profile');
+const [database = 'pg', mode = 'stream', secondsArg = '10'] = process.argv.slice(2);
+const SECONDS = Number(secondsArg) > 0 ? Number(secondsArg) : 10;
+const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+async function startBare(mockUrl, nodeArgs) {
+  const port = await freePort();
+  const proc = spawnPinned(1, process.execPath, [...nodeArgs, join(ROOT, 'bench', 'bare-proxy.mjs')], {
+    env: { ...process.env, PORT: String(port), TARGET: mockUrl },
+    logFile: join(WORK, 'bare-proxy.log'),
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/`, { proc });
+  return { pid: proc.pid, url, key: 'sk-ant-bench-upstream', stop: () => stopProcess(proc) };
+}
+
+async function main() {
+  if (!['pg', 'pglite', 'bare'].includes(database) || !['stream', 'non-stream'].includes(mode)) {
+    throw new Error('usage: node bench/profile.mjs [pg|pglite|bare] [stream|non-stream] [seconds]');
+  }
+  pinSelf(0);
+  rmSync(WORK, { recursive: true, force: true });
+  mkdirSync(WORK, { recursive: true });
+  const mockPort = await freePort();
+  const mockUrl = `http://127.0.0.1:${mockPort}`;
+  const mock = spawnPinned(
+    0,
+    process.execPath,
+    [MAIN, 'mock-upstream', '--port', String(mockPort), '--words', '20'],
+    {
+      logFile: join(WORK, 'mock.log'),
+    },
+  );
+  await waitForHttp(`${mockUrl}/`, { proc: mock });
+  const db = database === 'pg' ? await createPgDatabase(PG_ADMIN_URL) : undefined;
+  try {
+    const profiling = ['--cpu-prof', `--cpu-prof-dir=${WORK}`];
+    const sy =
+      database === 'bare'
+        ? await startBare(mockUrl, profiling)
+        : await startSwitchyard({
+            main: MAIN,
+            dataDir: join(WORK, 'data'),
+            databaseUrl: db?.url,
+            upstreamUrl: mockUrl,
+            cpu: 1,
+            logFile: join(WORK, 'switchyard.log'),
+            nodeArgs: profiling,
+          });
+    const load = {
+      url: `${sy.url}/v1/messages`,
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': sy.key },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-6',
+        max_tokens: 256,
+        ...(mode === 'stream' ? { stream: true } : {}),
+        messages: [
+          { role: 'user', content: 'Compare optimistic and pessimistic locking in two short paragraphs.' },
+        ],
+      }),
+      connections: 50,
+    };
+    await runLoad({ ...load, durationS: 3 });
+    const from = nowUs();
+    const meter = cpuMeter([sy.pid]);
+    const result = await runLoad({ ...load, durationS: SECONDS });
+    const to = nowUs();
+    const [cpu] = meter();
+    console.log(
+      `${database} ${mode} @50: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, ` +
+        `p99 ${result.p99.toFixed(2)} ms, non-2xx ${result.non2xx}, errors ${result.errors}, proxy CPU ${cpu.toFixed(0)} % ` +
+        `(${((cpu / 100 / result.rps) * 1e6).toFixed(0)} µs of CPU per request)`,
+    );
+    await sy.stop();
+    const file = readdirSync(WORK).find((name) => name.endsWith('.cpuprofile'));
+    if (!file) throw new Error('no .cpuprofile was written (did Switchyard exit cleanly?)');
+    console.log(`${join(WORK, file)}\n`);
+    console.log(
+      formatProfileSummary(summarizeProfile(join(WORK, file), { fromUs: from, toUs: to, top: 30 })),
+    );
+  } finally {
+    await db?.drop();
+    await stopProcess(mock);
+  }
+}
+
+process.on(
+  'SIGINT',
+  () =>
+    void stopAll()
+      .then(dropAllDatabases)
+      .finally(() => process.exit(130)),
+);
+process.on('exit', killAllNow);
+main().catch(async (error) => {
+  console.error(error.stack ?? error);
+  await stopAll();
+  await dropAllDatabases();
+  process.exitCode = 1;
+});
