@@ -36,8 +36,15 @@ async function relayStream(
   const meter = new StreamUsageMeter();
   try {
     for await (const chunk of response.body) {
+      if (meter.completed) continue; // nothing follows message_stop; drain so the connection is reused
       summary.ttftMs ??= performance.now() - call.startedAt;
       meter.push(chunk);
+      // The chunk holding message_stop ends the response in the same write as the chunked-encoding
+      // terminator: one syscall per stream fewer.
+      if (meter.completed) {
+        sink.end(chunk);
+        continue;
+      }
       const drained = sink.write(chunk);
       if (drained) await drained;
     }

@@ -29,6 +29,19 @@ export interface LoggerOptions {
   destination?: pino.DestinationStream;
 }
 
+let stampedAt = -1;
+let stamp = '';
+
+/** ISO time, formatted once per millisecond: under load many lines share one. */
+function cachedIsoTime(): string {
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return stamp;
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   // Writing each line with its own syscall cost a tenth of the gateway's CPU under load: lines are
   // buffered (4 KiB) and flushed on a timer and at exit.
@@ -43,7 +56,7 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level,
       base: { service: 'switchyard' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: cachedIsoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
     destination,

@@ -26,6 +26,12 @@ export interface OpenStoreOptions {
   migrate?: boolean;
 }
 
+/**
+ * The embedded database serves one gateway on one machine: PostgreSQL's default 128 MB of shared
+ * buffers, held in WebAssembly memory that never shrinks, was a third of the process's memory.
+ */
+const PGLITE_CONF = ['shared_buffers = 16MB'];
+
 // Any fixed number works as long as nothing else in the database takes the same advisory lock.
 const MIGRATION_LOCK_KEY = 0x5357_5944; // "SWYD"
 
@@ -60,7 +66,7 @@ async function openPglite(dir: string, migrate: boolean): Promise<Store> {
   }
   let client: PGlite | undefined;
   try {
-    client = await PGlite.create(dataDir);
+    client = await PGlite.create(dataDir, { postgresqlconf: PGLITE_CONF });
     const db = drizzlePglite({ client, schema });
     if (migrate) await migratePglite(db, { migrationsFolder: migrationsFolder() });
     const opened = client;

@@ -39,11 +39,22 @@ export function keepHeaders(raw: Dispatcher.ResponseData['headers']): UpstreamHe
   return kept;
 }
 
-/** Iterates the body, turning socket failures into UpstreamTransportError. */
-export async function* guardedBody(body: AsyncIterable<Buffer>, signal: AbortSignal): AsyncIterable<Buffer> {
-  try {
-    for await (const chunk of body) yield chunk;
-  } catch (error) {
+/**
+ * The body, with socket failures turned into UpstreamTransportError. A plain iterator rather than
+ * an async generator: it adds no promise of its own per chunk.
+ */
+export function guardedBody(body: AsyncIterable<Buffer>, signal: AbortSignal): AsyncIterable<Buffer> {
+  const fail = (error: unknown): never => {
     throw toTransportError(error, signal);
-  }
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      const inner = body[Symbol.asyncIterator]();
+      return {
+        next: () => inner.next().catch(fail),
+        return: async (value?: unknown) =>
+          inner.return ? inner.return(value).catch(fail) : { done: true, value },
+      };
+    },
+  };
 }
