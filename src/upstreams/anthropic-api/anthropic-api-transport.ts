@@ -38,23 +38,3 @@ export function keepHeaders(raw: Dispatcher.ResponseData['headers']): UpstreamHe
   }
   return kept;
 }
-
-/**
- * The body, with socket failures turned into UpstreamTransportError. A plain iterator rather than
- * an async generator: it adds no promise of its own per chunk.
- */
-export function guardedBody(body: AsyncIterable<Buffer>, signal: AbortSignal): AsyncIterable<Buffer> {
-  const fail = (error: unknown): never => {
-    throw toTransportError(error, signal);
-  };
-  return {
-    [Symbol.asyncIterator]() {
-      const inner = body[Symbol.asyncIterator]();
-      return {
-        next: () => inner.next().catch(fail),
-        return: async (value?: unknown) =>
-          inner.return ? inner.return(value).catch(fail) : { done: true, value },
-      };
-    },
-  };
-}

@@ -9,7 +9,9 @@ import type {
   UpstreamResponse,
   UpstreamTestResult,
 } from '../types.js';
-import { guardedBody, keepHeaders, toTransportError } from './anthropic-api-transport.js';
+import { UpstreamTransportError } from '../errors.js';
+import { keepHeaders, toTransportError } from './anthropic-api-transport.js';
+import { ResponseChannel } from './response-channel.js';
 
 export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
 const DEFAULT_VERSION = '2023-06-01';
@@ -45,8 +47,16 @@ class AnthropicApiUpstream implements Upstream {
   }
 
   async send(request: UpstreamRequest): Promise<UpstreamResponse> {
-    try {
-      const response = await this.pool.request({
+    const { signal } = request;
+    if (signal.aborted) throw toTransportError(signal.reason, signal);
+    const onAbort = () => channel.abort(new UpstreamTransportError('aborted', 'The request was aborted.'));
+    const channel = new ResponseChannel(
+      (error) => toTransportError(error, signal),
+      () => signal.removeEventListener('abort', onAbort),
+    );
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.pool.dispatch(
+      {
         method: 'POST',
         path: this.pathPrefix + PATHS[request.operation],
         headers: this.headers({
@@ -56,17 +66,16 @@ class AnthropicApiUpstream implements Upstream {
           'anthropic-beta': request.anthropicBeta,
         }),
         body: request.body,
-        signal: request.signal,
         headersTimeout: request.firstByteTimeoutMs,
         bodyTimeout: request.idleTimeoutMs,
-      });
-      return {
-        status: response.statusCode,
-        headers: keepHeaders(response.headers),
-        body: guardedBody(response.body, request.signal),
-      };
+      },
+      channel,
+    );
+    try {
+      const head = await channel.head;
+      return { status: head.statusCode, headers: keepHeaders(head.headers), body: channel };
     } catch (error) {
-      throw toTransportError(error, request.signal);
+      throw toTransportError(error, signal);
     }
   }
 
