@@ -219,4 +219,16 @@ describe('bad input', () => {
       /switchyard_account_state\{account="mock-demo",kind="mock",state="active"\} 1/,
     );
   });
+
+  // Last: it closes the database under the running gateway.
+  it('reports ready while the database answers and 503 once it does not, staying alive', async () => {
+    const ready = await gateway.runtime.app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(200);
+    await gateway.runtime.store.close();
+    const notReady = await gateway.runtime.app.inject({ method: 'GET', url: '/ready' });
+    expect(notReady.statusCode).toBe(503);
+    expect(JSON.parse(notReady.body)).toMatchObject({ status: 'not_ready' });
+    const health = await gateway.runtime.app.inject({ method: 'GET', url: '/health' });
+    expect(health.statusCode).toBe(200);
+  });
 });
