@@ -13,8 +13,9 @@ import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { InProcessAdmissionQueue } from './queue/in-process-admission-queue.js';
 import { buildApp } from './server/app.js';
-import { AccountsService } from './services/accounts.js';
-import { ApiKeysService } from './services/api-keys.js';
+import type { AccountsService } from './services/accounts.js';
+import { createAdminServices } from './services/admin-services.js';
+import type { ApiKeysService } from './services/api-keys.js';
 import { bootstrap, type BootstrapResult } from './services/bootstrap.js';
 import type { Store } from './store/types.js';
 import { upstreamKinds } from './upstreams/index.js';
@@ -84,22 +85,10 @@ export async function createRuntime(
       pingIntervalMs: config.stream.pingIntervalMs,
     },
   });
-  const actor = { type: 'cli' as const, id: null };
-  const accounts = new AccountsService({
-    accounts: store.accounts,
-    audit: store.audit,
-    secretBox,
-    kinds: upstreamKinds,
+  const { accounts, apiKeys } = createAdminServices(store, secretBox, {
     inFlight: (id) => pool.get(id)?.inFlight,
-    onChange: () => pool.reload(),
-    actor,
-  });
-  const apiKeys = new ApiKeysService({
-    apiKeys: store.apiKeys,
-    users: store.users,
-    audit: store.audit,
-    onRevoke: (id) => authenticator.invalidate(id),
-    actor,
+    onAccountsChange: () => pool.reload(),
+    onKeyRevoked: (id) => authenticator.invalidate(id),
   });
 
   const firstStart = await bootstrap(store, accounts, config.bootstrapAnthropicApiKey);

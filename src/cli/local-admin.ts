@@ -1,11 +1,9 @@
 import type { Config } from '../config/index.js';
 import { resolveMasterKey } from '../identity/master-key.js';
 import { SecretBox } from '../identity/secret-box.js';
-import { AccountsService } from '../services/accounts.js';
+import { createAdminServices } from '../services/admin-services.js';
 import type { AdminOperations } from '../services/admin-types.js';
-import { ApiKeysService } from '../services/api-keys.js';
 import { openStore, StoreLockedError, type Store } from '../store/index.js';
-import { upstreamKinds } from '../upstreams/index.js';
 import { CliError, loadConfigOrExit } from './context.js';
 import { RemoteAdmin } from './remote-admin.js';
 import { readServerFile } from './server-file.js';
@@ -17,15 +15,7 @@ export interface AdminSession {
 }
 
 function localAdmin(store: Store, secretBox: SecretBox): AdminOperations {
-  const actor = { type: 'cli' as const, id: null };
-  const accounts = new AccountsService({
-    accounts: store.accounts,
-    audit: store.audit,
-    secretBox,
-    kinds: upstreamKinds,
-    actor,
-  });
-  const keys = new ApiKeysService({ apiKeys: store.apiKeys, users: store.users, audit: store.audit, actor });
+  const { accounts, apiKeys: keys } = createAdminServices(store, secretBox);
   return {
     addAccount: (input) => accounts.add(input),
     listAccounts: () => accounts.list(),

@@ -1,0 +1,37 @@
+import type { SecretBox } from '../identity/secret-box.js';
+import type { Store } from '../store/types.js';
+import { upstreamKinds } from '../upstreams/index.js';
+import { AccountsService } from './accounts.js';
+import { ApiKeysService } from './api-keys.js';
+
+export interface AdminServicesOptions {
+  /** Live in-flight counts, when a gateway runs in this process. */
+  inFlight?: (accountId: string) => number | undefined;
+  /** A running pool reloads accounts at once after a change. */
+  onAccountsChange?: () => Promise<void>;
+  /** A running gateway forgets a revoked key at once. */
+  onKeyRevoked?: (apiKeyId: string) => void;
+}
+
+/** The admin services over one store, as the server and the command line both use them. */
+export function createAdminServices(store: Store, secretBox: SecretBox, options: AdminServicesOptions = {}) {
+  // Until users sign in (the people-and-keys work), admin actions come from the local CLI token.
+  const actor = { type: 'cli' as const, id: null };
+  const accounts = new AccountsService({
+    accounts: store.accounts,
+    audit: store.audit,
+    secretBox,
+    kinds: upstreamKinds,
+    inFlight: options.inFlight,
+    onChange: options.onAccountsChange,
+    actor,
+  });
+  const apiKeys = new ApiKeysService({
+    apiKeys: store.apiKeys,
+    users: store.users,
+    audit: store.audit,
+    onRevoke: options.onKeyRevoked,
+    actor,
+  });
+  return { accounts, apiKeys };
+}
