@@ -42,6 +42,20 @@ function cachedIsoTime(): string {
   return stamp;
 }
 
+/**
+ * Drizzle wraps driver errors in a DrizzleQueryError whose message and stack carry the query's
+ * parameters: password hashes, sealed credentials, whole usage batches. Only the driver's own
+ * error (code and message, no parameters) reaches the log.
+ */
+export function serializeError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  if (error.name === 'DrizzleQueryError' && error.cause instanceof Error) {
+    const cause = error.cause as Error & { code?: unknown };
+    return { type: 'DrizzleQueryError', message: `Failed query: ${cause.message}`, code: cause.code };
+  }
+  return pino.stdSerializers.err(error);
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   // Writing each line with its own syscall cost a tenth of the gateway's CPU under load: lines are
   // buffered (12 KiB, under sonic-boom's 16 KiB write limit) and flushed on a timer and at exit.
@@ -56,6 +70,7 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level,
       base: { service: 'switchyard' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { err: serializeError },
       timestamp: cachedIsoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
