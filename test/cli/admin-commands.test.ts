@@ -118,9 +118,35 @@ describe('admin commands with a running server (they talk to it)', () => {
   });
 
   it('lists accounts with live in-flight counts from the server, and /v1/models says they are simulated', async () => {
-    const listed = await runCli(['accounts', 'list'], baseEnv(data.dir));
+    const env = baseEnv(data.dir);
+    const listed = await runCli(['accounts', 'list'], env);
     expect(listed.stdout).toContain('mock-demo (simulated)');
     expect(listed.stdout).toMatch(/0\/16/);
+
+    const key = (await runCli(['keys', 'create', '--name', 'models'], env)).stdout.trim();
+    const models = (await (
+      await fetch(`${server.url}/v1/models`, { headers: { 'x-api-key': key } })
+    ).json()) as {
+      data: Array<{ id: string; display_name: string; simulated?: boolean }>;
+    };
+    expect(models.data.length).toBeGreaterThan(0);
+    for (const model of models.data) {
+      expect(model.simulated).toBe(true);
+      expect(model.display_name).toContain('(simulated)');
+    }
+  });
+
+  it('disables and re-enables an account, and the running server follows at once', async () => {
+    const env = baseEnv(data.dir);
+    const key = (await runCli(['keys', 'create', '--name', 'toggle'], env)).stdout.trim();
+    const disabled = await runCli(['accounts', 'disable', 'mock-demo'], env);
+    expect(disabled.stdout).toContain('is now disabled');
+    const refused = await ask(server.url, key);
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('disabled');
+    const enabled = await runCli(['accounts', 'enable', 'mock-demo'], env);
+    expect(enabled.stdout).toContain('is now active');
+    expect((await ask(server.url, key)).status).toBe(200);
   });
 
   it('refuses a second server on the same data dir with a clear message', async () => {
