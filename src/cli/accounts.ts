@@ -38,7 +38,7 @@ export function registerAccountCommands(program: Command): void {
     .option('--max-concurrency <n>', 'requests in flight at once (default 8)', integer)
     .option('--priority <n>', 'lower numbers are tried first (default 10)', integer)
     .option('--weight <n>', 'share of load among accounts of equal priority (default 1)', integer)
-    .option('--models <ids>', 'comma-separated model ids this account serves (default: any)')
+    .option('--models <ids>', 'comma-separated model ids this account serves (default: every model)')
     .action((options: AddOptions) =>
       runCommand(async () => {
         if (!(ACCOUNT_KINDS as readonly string[]).includes(options.kind)) {
