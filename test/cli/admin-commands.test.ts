@@ -77,6 +77,12 @@ describe('admin commands without a running server (they open the store)', () => 
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain("No account named or with id 'main'");
   });
+  it('explains that keys need a first start to create their owner', async () => {
+    const created = await runCli(['keys', 'create', '--name', 'early'], baseEnv(data.dir));
+    expect(created.code).toBe(1);
+    expect(created.stderr).toContain('start the server once first');
+    expect(created.stdout).toBe('');
+  });
 });
 
 describe('admin commands with a running server (they talk to it)', () => {
