@@ -77,6 +77,7 @@ describe('admin commands without a running server (they open the store)', () => 
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain("No account named or with id 'main'");
   });
+
   it('explains that keys need a first start to create their owner', async () => {
     const created = await runCli(['keys', 'create', '--name', 'early'], baseEnv(data.dir));
     expect(created.code).toBe(1);
