@@ -1,12 +1,12 @@
-import { ApiError, SwitchyardError, anthropicErrorBody } from '../errors.js';
+import { ApiError, SwitchyardError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { PING_EVENT, encodeSseEvent } from '../protocols/anthropic/sse.js';
+import { PING_EVENT } from '../protocols/anthropic/sse.js';
 import { emptyUsage } from '../protocols/anthropic/usage.js';
 import type { CallSummary, MessagesCall, ResponseSink } from './call.js';
 import { ClientClosedError } from './client-closed.js';
 import { dispatch, type DispatchOptions } from './dispatch.js';
-import { SSE_HEADERS, relay } from './relay.js';
+import { SSE_HEADERS, relay, writeStreamError } from './relay.js';
 import type { Outcome } from './scheduler/outcome.js';
 import type { Scheduler } from './scheduler/scheduler.js';
 import type { UsageLedger } from './usage/ledger.js';
@@ -88,7 +88,7 @@ export class MessagesPipeline {
     summary.status = known.status;
     summary.errorType = known.type;
     if (!sink.headersSent) throw known;
-    sink.end(encodeSseEvent('error', anthropicErrorBody(known.type, known.message, call.requestId)));
+    writeStreamError(sink, known.type, known.message, call.requestId);
   }
 
   private startPings(sink: ResponseSink, requestId: string) {

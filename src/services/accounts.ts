@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidRequestError, NotFoundError, SwitchyardError } from '../errors.js';
 import type { SecretBox } from '../identity/secret-box.js';
+import { upstreamAccountOf } from '../identity/upstream-account.js';
 import type { AccountRecord, AuditRepository, AccountRepository } from '../store/types.js';
 import { StoreConflictError } from '../store/types.js';
 import type { UpstreamKindRegistry } from '../upstreams/index.js';
@@ -91,16 +92,18 @@ export class AccountsService {
 
   async test(ref: string): Promise<AccountTestView> {
     const record = await this.find(ref);
-    const upstream = this.deps.kinds.get(record.kind).create({
-      id: record.id,
-      name: record.name,
-      kind: record.kind,
-      baseUrl: record.baseUrl,
-      credential: record.encryptedCredential
-        ? this.deps.secretBox.open(record.encryptedCredential, record.id)
-        : null,
-      settings: record.settings,
-    });
+    const { account, unreadable } = upstreamAccountOf(record, this.deps.secretBox);
+    if (unreadable) {
+      return {
+        account: record.name,
+        ok: false,
+        status: null,
+        detail:
+          'The stored credential cannot be decrypted: is SWITCHYARD_MASTER_KEY the key it was stored with?',
+        latencyMs: 0,
+      };
+    }
+    const upstream = this.deps.kinds.get(record.kind).create(account);
     try {
       const result = await upstream.test(AbortSignal.timeout(20_000));
       if (result.ok && record.state === 'needs_reauth') {

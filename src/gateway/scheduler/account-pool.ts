@@ -1,5 +1,6 @@
 import type { Logger } from '../../observability/logger.js';
 import type { SecretBox } from '../../identity/secret-box.js';
+import { upstreamAccountOf } from '../../identity/upstream-account.js';
 import type { AccountRecord, AccountRepository } from '../../store/types.js';
 import type { UpstreamKindRegistry } from '../../upstreams/index.js';
 import type { Upstream } from '../../upstreams/types.js';
@@ -162,27 +163,13 @@ export class AccountPool {
     unreadable: boolean;
   } {
     const kind = this.deps.kinds.get(record.kind);
-    let credential: string | null = null;
-    let unreadable = false;
-    if (record.encryptedCredential !== null) {
-      try {
-        credential = this.deps.secretBox.open(record.encryptedCredential, record.id);
-      } catch {
-        unreadable = true;
-        this.deps.logger.error(
-          { account: record.name },
-          'cannot decrypt the account credential: is SWITCHYARD_MASTER_KEY the key it was stored with?',
-        );
-      }
+    const { account, unreadable } = upstreamAccountOf(record, this.deps.secretBox);
+    if (unreadable) {
+      this.deps.logger.error(
+        { account: record.name },
+        'cannot decrypt the account credential: is SWITCHYARD_MASTER_KEY the key it was stored with?',
+      );
     }
-    const upstream = kind.create({
-      id: record.id,
-      name: record.name,
-      kind: record.kind,
-      baseUrl: record.baseUrl,
-      credential,
-      settings: record.settings,
-    });
-    return { upstream, simulated: kind.simulated, unreadable };
+    return { upstream: kind.create(account), simulated: kind.simulated, unreadable };
   }
 }

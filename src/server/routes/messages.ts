@@ -10,6 +10,7 @@ import {
   messagesRequestSchema,
 } from '../../protocols/anthropic/messages-schema.js';
 import type { UpstreamOperation } from '../../upstreams/types.js';
+import { parseInput } from '../../services/parse-input.js';
 import { clientKeyFrom, singleHeader } from '../client-credentials.js';
 import { parseJsonBody } from '../json-body.js';
 import { ReplySink } from '../response-sink.js';
@@ -31,11 +32,7 @@ function parseRequest<T extends z.ZodType>(schema: T, body: unknown): z.infer<T>
     if (field in json)
       throw new InvalidRequestError(`${field}: clients cannot choose the upstream; remove this field.`);
   }
-  const parsed = schema.safeParse(json);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.length ? issue.path.join('.') : 'body';
-  throw new InvalidRequestError(`${field}: ${issue?.message ?? 'is invalid'}`);
+  return parseInput(schema, json);
 }
 
 /** The client's own deadline (the official SDKs send x-stainless-timeout, in seconds), capped by ours. */
