@@ -27,23 +27,37 @@ function fromFastify(error: FastifyError): SwitchyardError | undefined {
   return undefined;
 }
 
+export interface ErrorReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
 /** The one place errors become responses: Anthropic-shaped, no stack traces, no secrets. */
+export function toErrorReply(error: unknown, logger: Logger, requestId: string): ErrorReply {
+  let known = error instanceof SwitchyardError ? error : undefined;
+  if (!known && error instanceof Error && 'code' in error) known = fromFastify(error as FastifyError);
+  if (!known) {
+    logger.error({ err: error, requestId }, 'unhandled error');
+    known = new ApiError();
+  }
+  const headers: Record<string, string> = {
+    'content-type': 'application/json; charset=utf-8',
+    'request-id': requestId,
+  };
+  if (known.retryAfterSeconds !== undefined) headers['retry-after'] = String(known.retryAfterSeconds);
+  if (known.status === 429 || known.status >= 500) headers['x-should-retry'] = 'true';
+  return {
+    status: known.status,
+    headers,
+    body: JSON.stringify(anthropicErrorBody(known.type, known.message, requestId)),
+  };
+}
+
 export function buildErrorHandler(logger: Logger) {
   return (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    let known = error instanceof SwitchyardError ? error : undefined;
-    if (!known && error instanceof Error && 'code' in error) known = fromFastify(error as FastifyError);
-    if (!known) {
-      logger.error({ err: error, requestId: request.id }, 'unhandled error');
-      known = new ApiError();
-    }
-    if (known.retryAfterSeconds !== undefined)
-      void reply.header('retry-after', String(known.retryAfterSeconds));
-    if (known.status === 429 || known.status >= 500) void reply.header('x-should-retry', 'true');
-    void reply
-      .code(known.status)
-      .header('request-id', request.id)
-      .type('application/json')
-      .send(anthropicErrorBody(known.type, known.message, request.id));
+    const { status, headers, body } = toErrorReply(error, logger, request.id);
+    void reply.code(status).headers(headers).send(body);
   };
 }
 

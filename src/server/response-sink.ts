@@ -1,51 +1,50 @@
-import type { FastifyReply } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import type { ResponseSink } from '../gateway/call.js';
 
-/** The pipeline's view of a Fastify reply. Starting the response takes it over from Fastify. */
-export class ReplySink implements ResponseSink {
+/** The pipeline's view of a Node response. */
+export class HttpResponseSink implements ResponseSink {
   headersSent = false;
   closed = false;
   private finished = false;
-  private readonly listeners: Array<() => void> = [];
+  private listeners: Array<() => void> | undefined;
 
-  constructor(private readonly reply: FastifyReply) {
-    reply.raw.once('close', () => {
+  constructor(private readonly res: ServerResponse) {
+    res.once('close', () => {
       if (this.finished) return;
       this.closed = true;
-      for (const listener of this.listeners) listener();
+      if (this.listeners) for (const listener of this.listeners) listener();
     });
   }
 
   start(status: number, headers: Record<string, string>): void {
-    this.reply.hijack();
-    this.reply.raw.writeHead(status, headers);
+    this.res.writeHead(status, headers);
     this.headersSent = true;
   }
 
   write(chunk: Buffer | string): Promise<void> | undefined {
     if (this.closed || this.finished) return undefined;
-    if (this.reply.raw.write(chunk)) return undefined;
-    const raw = this.reply.raw;
+    if (this.res.write(chunk)) return undefined;
+    const res = this.res;
     return new Promise((resolve) => {
       const done = () => {
-        raw.off('drain', done);
-        raw.off('close', done);
+        res.off('drain', done);
+        res.off('close', done);
         resolve();
       };
-      raw.on('drain', done);
-      raw.on('close', done);
+      res.on('drain', done);
+      res.on('close', done);
     });
   }
 
   end(chunk?: Buffer | string): void {
     if (this.closed || this.finished) return;
     this.finished = true;
-    if (chunk === undefined) this.reply.raw.end();
-    else this.reply.raw.end(chunk);
+    if (chunk === undefined) this.res.end();
+    else this.res.end(chunk);
   }
 
   onClose(listener: () => void): void {
     if (this.closed) listener();
-    else this.listeners.push(listener);
+    else (this.listeners ??= []).push(listener);
   }
 }

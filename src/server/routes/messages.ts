@@ -1,19 +1,23 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { InvalidRequestError } from '../../errors.js';
-import type { MessagesCall } from '../../gateway/call.js';
+import type { CallSummary, MessagesCall, Principal } from '../../gateway/call.js';
 import type { MessagesPipeline } from '../../gateway/pipeline.js';
 import type { ApiKeyAuthenticator } from '../../identity/api-key-authenticator.js';
+import type { Logger } from '../../observability/logger.js';
 import {
   UPSTREAM_OVERRIDE_FIELDS,
   countTokensRequestSchema,
   messagesRequestSchema,
 } from '../../protocols/anthropic/messages-schema.js';
-import type { UpstreamOperation } from '../../upstreams/types.js';
 import { parseInput } from '../../services/parse-input.js';
+import type { UpstreamOperation } from '../../upstreams/types.js';
+import { pathOf, type AccessLog } from '../access-log.js';
 import { clientKeyFrom, singleHeader } from '../client-credentials.js';
+import { toErrorReply } from '../error-handler.js';
 import { parseJsonBody } from '../json-body.js';
-import { ReplySink } from '../response-sink.js';
+import { HttpResponseSink } from '../response-sink.js';
 
 export const MESSAGES_BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -23,7 +27,19 @@ export interface MessagesRouteDeps {
   requestDeadlineMs: number;
 }
 
-function parseRequest<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+/** One request to a Messages route, whichever front (raw HTTP or Fastify) received it. */
+export interface MessagesExchange {
+  requestId: string;
+  operation: UpstreamOperation;
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  ip: string | undefined;
+  res: ServerResponse;
+  startedAt: number;
+}
+
+function parseRequest<T extends z.ZodType>(schema: T, body: Buffer | undefined): z.infer<T> {
   const json = parseJsonBody(body);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new InvalidRequestError('body: must be a JSON object.');
@@ -36,39 +52,108 @@ function parseRequest<T extends z.ZodType>(schema: T, body: unknown): z.infer<T>
 }
 
 /** The client's own deadline (the official SDKs send x-stainless-timeout, in seconds), capped by ours. */
-function deadlineOf(request: FastifyRequest, capMs: number): number {
-  const header = singleHeader(request.headers, 'x-stainless-timeout');
+function deadlineOf(headers: IncomingHttpHeaders, capMs: number): number {
+  const header = singleHeader(headers, 'x-stainless-timeout');
   const seconds = header !== undefined ? Number(header) : NaN;
   const clientMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : capMs;
   return Date.now() + Math.min(clientMs, capMs);
 }
 
-export function registerMessagesRoutes(app: FastifyInstance, deps: MessagesRouteDeps): void {
-  const handle = (operation: UpstreamOperation) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const startedAt = performance.now();
-    const principal = await deps.authenticator.authenticate(clientKeyFrom(request.headers));
-    request.principal = principal;
-    const body = request.body as Buffer;
-    const parsed =
-      operation === 'messages'
-        ? parseRequest(messagesRequestSchema, body)
-        : { ...parseRequest(countTokensRequestSchema, body), stream: false };
-    const call: MessagesCall = {
-      requestId: request.id,
-      operation,
-      body,
-      request: parsed,
-      principal,
-      anthropicVersion: singleHeader(request.headers, 'anthropic-version'),
-      anthropicBeta: singleHeader(request.headers, 'anthropic-beta'),
-      sessionId: singleHeader(request.headers, 'x-claude-code-session-id'),
-      startedAt,
-      deadline: deadlineOf(request, deps.requestDeadlineMs),
-    };
-    const pending = deps.pipeline.handle(call, new ReplySink(reply));
-    request.pending = pending;
-    request.summary = await pending;
-  };
-  app.post('/v1/messages', { bodyLimit: MESSAGES_BODY_LIMIT }, handle('messages'));
-  app.post('/v1/messages/count_tokens', { bodyLimit: MESSAGES_BODY_LIMIT }, handle('count_tokens'));
+/**
+ * Serves `/v1/messages` and `count_tokens`: authenticate, parse, run the pipeline, answer errors,
+ * write the access line. It works on Node's request/response pair, so the hot path can reach it
+ * from a raw `node:http` front without Fastify, and Fastify (tests' `inject`, unusual URL forms)
+ * reaches the same code.
+ */
+export class MessagesEndpoint {
+  constructor(
+    private readonly deps: MessagesRouteDeps,
+    private readonly logger: Logger,
+    private readonly accessLog: AccessLog,
+  ) {}
+
+  async serve(exchange: MessagesExchange, body: Buffer | undefined): Promise<void> {
+    let principal: Principal | undefined;
+    let summary: CallSummary | undefined;
+    let status = 200;
+    const sink = new HttpResponseSink(exchange.res);
+    try {
+      principal = await this.deps.authenticator.authenticate(clientKeyFrom(exchange.headers));
+      const { headers, operation } = exchange;
+      const parsed =
+        operation === 'messages'
+          ? parseRequest(messagesRequestSchema, body)
+          : { ...parseRequest(countTokensRequestSchema, body), stream: false };
+      const call: MessagesCall = {
+        requestId: exchange.requestId,
+        operation,
+        body: body as Buffer, // parseRequest refused a missing body
+        request: parsed,
+        principal,
+        anthropicVersion: singleHeader(headers, 'anthropic-version'),
+        anthropicBeta: singleHeader(headers, 'anthropic-beta'),
+        sessionId: singleHeader(headers, 'x-claude-code-session-id'),
+        startedAt: exchange.startedAt,
+        deadline: deadlineOf(headers, this.deps.requestDeadlineMs),
+      };
+      summary = await this.deps.pipeline.handle(call, sink);
+      status = summary.status;
+    } catch (error) {
+      status = sink.closed ? 499 : this.answerError(exchange, sink, error);
+    }
+    this.accessLog.write({
+      requestId: exchange.requestId,
+      method: exchange.method,
+      path: pathOf(exchange.url),
+      status,
+      startedAt: exchange.startedAt,
+      ip: exchange.ip,
+      keyId: principal?.apiKeyId,
+      summary,
+    });
+  }
+
+  private answerError(exchange: MessagesExchange, sink: HttpResponseSink, error: unknown): number {
+    const reply = toErrorReply(error, this.logger, exchange.requestId);
+    // The pipeline only throws before the first byte; a started response cannot take a status.
+    if (sink.headersSent) {
+      sink.end();
+      return reply.status;
+    }
+    exchange.res.writeHead(reply.status, reply.headers);
+    exchange.res.end(reply.body);
+    return reply.status;
+  }
+}
+
+export const MESSAGES_ROUTES: ReadonlyArray<{ url: string; operation: UpstreamOperation }> = [
+  { url: '/v1/messages', operation: 'messages' },
+  { url: '/v1/messages/count_tokens', operation: 'count_tokens' },
+];
+
+/**
+ * The Fastify routes: the raw front serves the common form of these URLs itself; these serve the
+ * rest (trailing slashes, `inject`) through the same endpoint.
+ */
+export function registerMessagesRoutes(app: FastifyInstance, endpoint: MessagesEndpoint): void {
+  for (const { url, operation } of MESSAGES_ROUTES) {
+    app.post(url, { bodyLimit: MESSAGES_BODY_LIMIT }, async (request, reply) => {
+      request.selfLogged = true;
+      // The endpoint answers on the raw response, errors included.
+      reply.hijack();
+      await endpoint.serve(
+        {
+          requestId: request.id,
+          operation,
+          method: request.method,
+          url: request.url,
+          headers: request.headers,
+          ip: request.ip,
+          res: reply.raw,
+          startedAt: request.startedAt,
+        },
+        Buffer.isBuffer(request.body) ? request.body : undefined,
+      );
+    });
+  }
 }
