@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { HotCounter, HotHistogram } from './hot-metrics.js';
 
 /** What the gateway reports about one finished request. */
 export interface RequestObservation {
@@ -25,58 +26,64 @@ export interface PoolSnapshot {
 }
 
 const ACCOUNT_STATES = ['active', 'cooling_down', 'needs_reauth', 'disabled'];
+const STATUS_TEXT = new Map<number, string>();
+/** The status as a label value, without making a new string per request. */
+function statusText(status: number): string {
+  let text = STATUS_TEXT.get(status);
+  if (text === undefined) STATUS_TEXT.set(status, (text = String(status)));
+  return text;
+}
+
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
 /**
- * Prometheus metrics. Labelled children are cached so the request path does no label hashing,
- * and pool gauges are read at scrape time rather than updated per request.
+ * Prometheus metrics. The request path's series are plain cells (see hot-metrics.ts), and pool
+ * gauges are read at scrape time rather than updated per request.
  */
 export class Metrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'route' | 'model' | 'account' | 'status'>;
-  private readonly latency: Histogram<'route' | 'stream'>;
-  private readonly ttft: Histogram<'model'>;
-  private readonly tokens: Counter<'model' | 'type'>;
-  private readonly upstreamErrors: Counter<'account' | 'type'>;
+  private readonly requests: HotCounter;
+  private readonly latency: HotHistogram;
+  private readonly ttft: HotHistogram;
+  private readonly tokens: HotCounter;
+  private readonly upstreamErrors: HotCounter;
   readonly failovers: Counter;
-  private readonly counters = new Map<string, { inc(n?: number): void }>();
-  private readonly histograms = new Map<string, { observe(v: number): void }>();
 
   constructor(snapshot: () => PoolSnapshot) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
-    this.requests = new Counter({
-      name: 'switchyard_requests_total',
-      help: 'Requests answered, by route, model, account and HTTP status.',
-      labelNames: ['route', 'model', 'account', 'status'],
-      registers,
-    });
-    this.latency = new Histogram({
-      name: 'switchyard_request_duration_seconds',
-      help: 'Time from request to the last byte of the answer.',
-      labelNames: ['route', 'stream'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.ttft = new Histogram({
-      name: 'switchyard_time_to_first_token_seconds',
-      help: 'Time from request to the first byte of the upstream answer.',
-      labelNames: ['model'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.tokens = new Counter({
-      name: 'switchyard_tokens_total',
-      help: 'Tokens by model and type (input, output, cache_creation, cache_read).',
-      labelNames: ['model', 'type'],
-      registers,
-    });
-    this.upstreamErrors = new Counter({
-      name: 'switchyard_upstream_errors_total',
-      help: 'Failed upstream attempts by account and error type.',
-      labelNames: ['account', 'type'],
-      registers,
-    });
+    this.requests = new HotCounter(
+      'switchyard_requests_total',
+      'Requests answered, by route, model, account and HTTP status.',
+      ['route', 'model', 'account', 'status'],
+      this.registry,
+    );
+    this.latency = new HotHistogram(
+      'switchyard_request_duration_seconds',
+      'Time from request to the last byte of the answer.',
+      ['route', 'stream'],
+      LATENCY_BUCKETS,
+      this.registry,
+    );
+    this.ttft = new HotHistogram(
+      'switchyard_time_to_first_token_seconds',
+      'Time from request to the first byte of the upstream answer.',
+      ['model'],
+      LATENCY_BUCKETS,
+      this.registry,
+    );
+    this.tokens = new HotCounter(
+      'switchyard_tokens_total',
+      'Tokens by model and type (input, output, cache_creation, cache_read).',
+      ['model', 'type'],
+      this.registry,
+    );
+    this.upstreamErrors = new HotCounter(
+      'switchyard_upstream_errors_total',
+      'Failed upstream attempts by account and error type.',
+      ['account', 'type'],
+      this.registry,
+    );
     this.failovers = new Counter({
       name: 'switchyard_failovers_total',
       help: 'Attempts moved to another account before the first byte.',
@@ -133,42 +140,19 @@ export class Metrics {
     });
   }
 
-  private child(key: string, make: () => { inc(n?: number): void }) {
-    let found = this.counters.get(key);
-    if (!found) this.counters.set(key, (found = make()));
-    return found;
-  }
-
-  private histogram(key: string, make: () => { observe(v: number): void }) {
-    let found = this.histograms.get(key);
-    if (!found) this.histograms.set(key, (found = make()));
-    return found;
-  }
-
   observeRequest(o: RequestObservation): void {
-    const status = String(o.status);
-    this.child(`r|${o.route}|${o.model}|${o.account}|${status}`, () =>
-      this.requests.labels(o.route, o.model, o.account, status),
-    ).inc();
-    const stream = o.stream ? 'true' : 'false';
-    this.histogram(`l|${o.route}|${stream}`, () => this.latency.labels(o.route, stream)).observe(
-      o.latencySeconds,
-    );
-    if (o.ttftSeconds !== undefined) {
-      this.histogram(`f|${o.model}`, () => this.ttft.labels(o.model)).observe(o.ttftSeconds);
-    }
-    this.addTokens(o.model, 'input', o.tokens.input);
-    this.addTokens(o.model, 'output', o.tokens.output);
-    this.addTokens(o.model, 'cache_creation', o.tokens.cacheCreation);
-    this.addTokens(o.model, 'cache_read', o.tokens.cacheRead);
-  }
-
-  private addTokens(model: string, type: string, count: number): void {
-    if (count > 0) this.child(`t|${model}|${type}`, () => this.tokens.labels(model, type)).inc(count);
+    this.requests.inc([o.route, o.model, o.account, statusText(o.status)]);
+    this.latency.observe([o.route, o.stream ? 'true' : 'false'], o.latencySeconds);
+    if (o.ttftSeconds !== undefined) this.ttft.observe([o.model], o.ttftSeconds);
+    const { tokens } = o;
+    if (tokens.input > 0) this.tokens.inc([o.model, 'input'], tokens.input);
+    if (tokens.output > 0) this.tokens.inc([o.model, 'output'], tokens.output);
+    if (tokens.cacheCreation > 0) this.tokens.inc([o.model, 'cache_creation'], tokens.cacheCreation);
+    if (tokens.cacheRead > 0) this.tokens.inc([o.model, 'cache_read'], tokens.cacheRead);
   }
 
   upstreamError(account: string, type: string): void {
-    this.child(`e|${account}|${type}`, () => this.upstreamErrors.labels(account, type)).inc();
+    this.upstreamErrors.inc([account, type]);
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

@@ -78,6 +78,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('preClose', async () => {
     tracker.closing = true;
   });
+  app.addHook('onClose', async () => accessLog.flush());
   app.addHook('onRequest', (request, reply, done) => {
     request.startedAt = performance.now();
     tracker.track(reply.raw);

@@ -5,6 +5,7 @@ import {
   usageSchema,
   type WireUsage,
 } from './messages-schema.js';
+import { readMessageEnvelope } from './message-envelope.js';
 import { SseParser } from './sse.js';
 
 export interface TokenUsage {
@@ -113,11 +114,20 @@ export function usageFromMessageBody(
   body: Buffer,
 ): { usage: TokenUsage; model: string | undefined } | undefined {
   // Only `usage` and `model` are needed: validating the whole message (content blocks and all)
-  // with the schema costs more than the rest of the request path's parsing together.
-  const json = parseJson(body.toString('utf8'));
-  if (typeof json !== 'object' || json === null || (json as { type?: unknown }).type !== 'message')
-    return undefined;
-  const { usage: wireUsage, model } = json as { usage?: unknown; model?: unknown };
+  // with the schema costs more than the rest of the request path's parsing together, and even a
+  // bare JSON.parse of the body costs more than reading the two places they are written at.
+  const envelope = readMessageEnvelope(body);
+  let wireUsage: unknown;
+  let model: unknown;
+  if (envelope) {
+    wireUsage = parseJson(envelope.usageJson);
+    model = envelope.model;
+  } else {
+    const json = parseJson(body.toString('utf8'));
+    if (typeof json !== 'object' || json === null || (json as { type?: unknown }).type !== 'message')
+      return undefined;
+    ({ usage: wireUsage, model } = json as { usage?: unknown; model?: unknown });
+  }
   const parsed = usageSchema.safeParse(wireUsage);
   if (!parsed.success) return undefined;
   const usage = emptyUsage();
