@@ -31,7 +31,14 @@ function setup(ttlMs = 60_000) {
     revoke: async () => true,
     touchLastUsed: async (ids) => void touched.push([...ids]),
   };
-  const auth = new ApiKeyAuthenticator(repo, pino({ level: 'silent' }), ttlMs);
+  const authenticator = new ApiKeyAuthenticator(repo, pino({ level: 'silent' }), ttlMs);
+  // authenticate answers synchronously from the cache; as a promise, every outcome reads alike.
+  const auth = {
+    authenticate: (key: string | undefined) => Promise.resolve().then(() => authenticator.authenticate(key)),
+    invalidate: (id?: string) => authenticator.invalidate(id),
+    flushLastUsed: () => authenticator.flushLastUsed(),
+    raw: authenticator,
+  };
   return { auth, secret, record, lookups: () => lookups, touched };
 }
 
@@ -78,5 +85,13 @@ describe('ApiKeyAuthenticator', () => {
     expect(touched).toEqual([['key-1']]);
     await auth.flushLastUsed();
     expect(touched).toHaveLength(1);
+  });
+
+  it('answers a cached key synchronously, and an uncached one through the store', async () => {
+    const { auth, secret } = setup();
+    const first = auth.raw.authenticate(secret);
+    expect(first).toBeInstanceOf(Promise);
+    await first;
+    expect(auth.raw.authenticate(secret)).toEqual({ apiKeyId: 'key-1', userId: 'user-1' });
   });
 });

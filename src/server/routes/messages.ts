@@ -78,7 +78,8 @@ export class MessagesEndpoint {
     let status = 200;
     const sink = new HttpResponseSink(exchange.res);
     try {
-      principal = await this.deps.authenticator.authenticate(clientKeyFrom(exchange.headers));
+      const found = this.deps.authenticator.authenticate(clientKeyFrom(exchange.headers));
+      principal = found instanceof Promise ? await found : found;
       const { headers, operation } = exchange;
       const parsed =
         operation === 'messages'
