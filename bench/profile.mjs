@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatProfileSummary, summarizeProfile } from './lib/cpuprofile.mjs';
 import { runLoad } from './lib/load.mjs';
-import { cpuMeter } from './lib/proc-stats.mjs';
+import { cpuMeter, peakRssBytes } from './lib/proc-stats.mjs';
 import {
   freePort,
   killAllNow,
@@ -57,7 +57,11 @@ async function main() {
   await waitForHttp(`${mockUrl}/`, { proc: mock });
   const db = database === 'pg' ? await createPgDatabase(PG_ADMIN_URL) : undefined;
   try {
-    const profiling = ['--cpu-prof', `--cpu-prof-dir=${WORK}`];
+    // PROFILE_CPU=0 runs without the profiler (for RSS and throughput); PROFILE_NODE_ARGS adds
+    // Node flags to the proxy under test (e.g. "--max-semi-space-size=8").
+    const cpuProfile = process.env.PROFILE_CPU !== '0';
+    const extraArgs = (process.env.PROFILE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const profiling = [...(cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${WORK}`] : []), ...extraArgs];
     const sy =
       database === 'bare'
         ? await startBare(mockUrl, profiling)
@@ -94,7 +98,9 @@ async function main() {
         `p99 ${result.p99.toFixed(2)} ms, non-2xx ${result.non2xx}, errors ${result.errors}, proxy CPU ${cpu.toFixed(0)} % ` +
         `(${((cpu / 100 / result.rps) * 1e6).toFixed(0)} µs of CPU per request)`,
     );
+    console.log(`peak RSS ${(peakRssBytes(sy.pid) / 2 ** 20).toFixed(1)} MB`);
     await sy.stop();
+    if (!cpuProfile) return;
     const file = readdirSync(WORK).find((name) => name.endsWith('.cpuprofile'));
     if (!file) throw new Error('no .cpuprofile was written (did Switchyard exit cleanly?)');
     console.log(`${join(WORK, file)}\n`);

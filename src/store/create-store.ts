@@ -1,0 +1,31 @@
+import { sql } from 'drizzle-orm';
+import type { StoreDatabase } from './database.js';
+import { registerInternalDatabase } from './internal.js';
+import { accountRepository } from './repositories/accounts.js';
+import { apiKeyRepository } from './repositories/api-keys.js';
+import { auditRepository } from './repositories/audit.js';
+import { usageRepository } from './repositories/usage.js';
+import { userRepository } from './repositories/users.js';
+import type { Store } from './types.js';
+
+/** The repositories over one database, whichever driver carries it. */
+export function createStore(kind: Store['kind'], db: StoreDatabase, shutdown: () => Promise<void>): Store {
+  let closing: Promise<void> | undefined;
+  const store: Store = {
+    kind,
+    accounts: accountRepository(db),
+    users: userRepository(db),
+    apiKeys: apiKeyRepository(db),
+    usage: usageRepository(db),
+    audit: auditRepository(db),
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+  registerInternalDatabase(store, db);
+  return store;
+}
