@@ -18,7 +18,9 @@ import { createAdminServices } from './services/admin-services.js';
 import type { ApiKeysService } from './services/api-keys.js';
 import { bootstrap, type BootstrapResult } from './services/bootstrap.js';
 import type { Store } from './store/types.js';
-import { upstreamKinds } from './upstreams/index.js';
+import { ClaudeCliContext, claudeCliOptionsOf } from './upstreams/claude-cli/index.js';
+import { createUpstreamKinds } from './upstreams/index.js';
+import { registerClaudeCliMetrics } from './observability/claude-cli-metrics.js';
 
 const SWEEP_INTERVAL_MS = 1_000;
 
@@ -28,6 +30,8 @@ export interface Runtime {
   pool: AccountPool;
   ledger: UsageLedger;
   metrics: Metrics;
+  /** The `claude` process pool of claude_cli accounts. */
+  claudeCli: ClaudeCliContext;
   accounts: AccountsService;
   apiKeys: ApiKeysService;
   adminToken: string;
@@ -45,10 +49,12 @@ export async function createRuntime(
 ): Promise<Runtime> {
   const secretBox = new SecretBox(masterKey);
   const queue = new InProcessAdmissionQueue(config.queue.maxDepth);
+  const claudeCli = new ClaudeCliContext(claudeCliOptionsOf(config), logger);
+  const kinds = createUpstreamKinds({ claudeCli });
   const pool = new AccountPool({
     repository: store.accounts,
     secretBox,
-    kinds: upstreamKinds,
+    kinds,
     logger,
     onCapacity: () => queue.wakeAll(),
   });
@@ -67,6 +73,7 @@ export async function createRuntime(
     queueDepth: queue.depth,
     ledgerPending: ledger.stats.pending,
   }));
+  registerClaudeCliMetrics(metrics.registry, claudeCli);
   const authenticator = new ApiKeyAuthenticator(store.apiKeys, logger, config.apiKeyCacheTtlMs);
   const scheduler = new Scheduler(pool, queue, new StickyMap(config.scheduler.stickyTtlMs), {
     maxQueueWaitMs: config.queue.maxWaitMs,
@@ -86,6 +93,7 @@ export async function createRuntime(
     },
   });
   const { accounts, apiKeys } = createAdminServices(store, secretBox, {
+    kinds,
     inFlight: (id) => pool.get(id)?.inFlight,
     onAccountsChange: () => pool.reload(),
     onKeyRevoked: (id) => authenticator.invalidate(id),
@@ -103,6 +111,7 @@ export async function createRuntime(
   }
   ledger.start();
   authenticator.start();
+  claudeCli.startMaintenance();
   const timers = [
     setInterval(() => pool.sweep(Date.now()), SWEEP_INTERVAL_MS),
     setInterval(() => {
@@ -128,9 +137,10 @@ export async function createRuntime(
       await ledger.stop();
       await authenticator.stop();
       await pool.close();
+      await claudeCli.close();
     })());
 
-  return { app, store, pool, ledger, metrics, accounts, apiKeys, adminToken, firstStart, stop };
+  return { app, store, pool, ledger, metrics, claudeCli, accounts, apiKeys, adminToken, firstStart, stop };
 }
 
 /** Waits for live requests up to the grace period, then cuts what is left. */

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readNamedSecret } from '../config/index.js';
 import { ACCOUNT_KINDS, type AccountKind } from '../upstreams/types.js';
+import { claudeLoginCommand } from './claude-login.js';
 import { CliError, runCommand } from './context.js';
 import { withAdmin } from './local-admin.js';
 import { printTable } from './print.js';
@@ -15,6 +16,7 @@ interface AddOptions {
   kind: string;
   name: string;
   apiKeyEnv?: string;
+  oauthTokenEnv?: string;
   baseUrl?: string;
   maxConcurrency?: number;
   priority?: number;
@@ -34,6 +36,10 @@ export function registerAccountCommands(program: Command): void {
       '--api-key-env <VAR>',
       'read the API key from this environment variable (keeps it out of shell history)',
     )
+    .option(
+      '--oauth-token-env <VAR>',
+      'claude_cli only: read an OAuth token made with `claude setup-token` from this environment variable',
+    )
     .option('--base-url <url>', 'upstream base URL (default: https://api.anthropic.com)')
     .option('--max-concurrency <n>', 'requests in flight at once (default 8)', integer)
     .option('--priority <n>', 'lower numbers are tried first (default 10)', integer)
@@ -44,12 +50,19 @@ export function registerAccountCommands(program: Command): void {
         if (!(ACCOUNT_KINDS as readonly string[]).includes(options.kind)) {
           throw new CliError(`--kind must be one of ${ACCOUNT_KINDS.join(', ')}.`, 2);
         }
+        if (options.apiKeyEnv !== undefined && options.oauthTokenEnv !== undefined)
+          throw new CliError('Give either --api-key-env or --oauth-token-env, not both.', 2);
+        if (options.oauthTokenEnv !== undefined && options.kind !== 'claude_cli')
+          throw new CliError('--oauth-token-env is for --kind claude_cli only.', 2);
+        const secretEnv = options.apiKeyEnv ?? options.oauthTokenEnv;
         let apiKey: string | undefined;
-        if (options.apiKeyEnv !== undefined) {
-          apiKey = readNamedSecret(options.apiKeyEnv);
+        if (secretEnv !== undefined) {
+          apiKey = readNamedSecret(secretEnv);
           if (apiKey === undefined)
-            throw new CliError(`The environment variable ${options.apiKeyEnv} is not set.`, 2);
+            throw new CliError(`The environment variable ${secretEnv} is not set.`, 2);
         }
+        const credentialType =
+          options.oauthTokenEnv !== undefined ? 'oauth_token' : apiKey !== undefined ? 'api_key' : 'none';
         const view = await withAdmin((admin) =>
           admin.addAccount({
             kind: options.kind as AccountKind,
@@ -65,9 +78,13 @@ export function registerAccountCommands(program: Command): void {
                   .map((m) => m.trim())
                   .filter(Boolean)
               : undefined,
+            settings: options.kind === 'claude_cli' ? { credentialType } : undefined,
           }),
         );
         process.stdout.write(`Added account ${view.name} (${view.kind}, id ${view.id}).\n`);
+        if (view.kind === 'claude_cli' && credentialType === 'none') {
+          process.stdout.write(`Sign it in with: switchyard accounts login ${view.name}\n`);
+        }
       }),
     );
 
@@ -118,6 +135,16 @@ export function registerAccountCommands(program: Command): void {
         }),
       );
   }
+
+  accounts
+    .command('login <account>')
+    .description(
+      'sign a claude_cli account in: runs the official `claude auth login` in its config dir, in this terminal',
+    )
+    .option('--console', 'sign in to the Anthropic Console (API billing) instead of a Claude subscription')
+    .action((ref: string, options: { console?: boolean }) =>
+      runCommand(() => claudeLoginCommand(ref, options)),
+    );
 
   accounts
     .command('test <account>')

@@ -1,9 +1,12 @@
 import type { Config } from '../config/index.js';
 import { resolveMasterKey } from '../identity/master-key.js';
 import { SecretBox } from '../identity/secret-box.js';
+import { createLogger } from '../observability/logger.js';
 import { createAdminServices } from '../services/admin-services.js';
 import type { AdminOperations } from '../services/admin-types.js';
 import { openStore, StoreLockedError, type Store } from '../store/index.js';
+import { ClaudeCliContext, claudeCliOptionsOf } from '../upstreams/claude-cli/index.js';
+import { createUpstreamKinds, type UpstreamKindRegistry } from '../upstreams/index.js';
 import { CliError, loadConfigOrExit } from './context.js';
 import { RemoteAdmin } from './remote-admin.js';
 import { readServerFile } from './server-file.js';
@@ -14,8 +17,8 @@ export interface AdminSession {
   close(): Promise<void>;
 }
 
-function localAdmin(store: Store, secretBox: SecretBox): AdminOperations {
-  const { accounts, apiKeys: keys } = createAdminServices(store, secretBox);
+function localAdmin(store: Store, secretBox: SecretBox, kinds: UpstreamKindRegistry): AdminOperations {
+  const { accounts, apiKeys: keys } = createAdminServices(store, secretBox, { kinds });
   return {
     addAccount: (input) => accounts.add(input),
     listAccounts: () => accounts.list(),
@@ -55,7 +58,17 @@ export async function openAdminSession(config: Config): Promise<AdminSession> {
     throw new CliError(`Cannot open the database: ${error instanceof Error ? error.message : String(error)}`);
   }
   const { key } = await resolveMasterKey(config.masterKey, config.dataDir);
-  return { admin: localAdmin(store, new SecretBox(key)), via: 'store', close: () => store.close() };
+  // `accounts test` of a claude_cli account runs the CLI here; no pool process is ever started.
+  const claudeCli = new ClaudeCliContext(claudeCliOptionsOf(config), createLogger({ level: 'silent' }));
+  const admin = localAdmin(store, new SecretBox(key), createUpstreamKinds({ claudeCli }));
+  return {
+    admin,
+    via: 'store',
+    close: async () => {
+      await claudeCli.close();
+      await store.close();
+    },
+  };
 }
 
 /** Runs one admin operation in a session opened for it. */

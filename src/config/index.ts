@@ -22,6 +22,20 @@ export interface Config {
   usage: { flushIntervalMs: number; flushBatch: number };
   apiKeyCacheTtlMs: number;
   accountRefreshIntervalMs: number;
+  claudeCli: ClaudeCliConfig;
+}
+
+export interface ClaudeCliConfig {
+  /** SWITCHYARD_CLAUDE_BIN, if set. */
+  binary: string | undefined;
+  /** PATH, for finding `claude` and for its children. */
+  searchPath: string;
+  maxProcesses: number;
+  warmSpares: number;
+  processIdleMs: number;
+  spawnsPerSecond: number;
+  idleTimeoutMs: number;
+  apiKeysOnly: boolean;
 }
 
 export class ConfigError extends Error {
@@ -79,6 +93,16 @@ export function loadConfig(env: Env = process.env): Config {
     usage: { flushIntervalMs: raw.USAGE_FLUSH_INTERVAL_MS, flushBatch: raw.USAGE_FLUSH_BATCH },
     apiKeyCacheTtlMs: raw.API_KEY_CACHE_TTL_MS,
     accountRefreshIntervalMs: raw.ACCOUNT_REFRESH_INTERVAL_MS,
+    claudeCli: {
+      binary: raw.SWITCHYARD_CLAUDE_BIN,
+      searchPath: raw.PATH,
+      maxProcesses: raw.CLAUDE_CLI_MAX_PROCESSES,
+      warmSpares: raw.CLAUDE_CLI_WARM_SPARES,
+      processIdleMs: raw.CLAUDE_CLI_PROCESS_IDLE_MS,
+      spawnsPerSecond: raw.CLAUDE_CLI_SPAWNS_PER_SECOND,
+      idleTimeoutMs: raw.CLAUDE_CLI_IDLE_TIMEOUT_MS,
+      apiKeysOnly: raw.CLAUDE_CLI_API_KEYS_ONLY,
+    },
   };
 }
 
@@ -86,4 +110,25 @@ export function loadConfig(env: Env = process.env): Config {
 export function readNamedSecret(name: string, env: Env = process.env): string | undefined {
   const value = env[name];
   return value === undefined || value === '' ? undefined : value;
+}
+
+/** Terminal variables an interactive child (`accounts login` hands the terminal to `claude`) needs. */
+const TERMINAL_VARIABLES = [
+  'TERM',
+  'COLORTERM',
+  'LANG',
+  'LC_ALL',
+  'LC_CTYPE',
+  'DISPLAY',
+  'WAYLAND_DISPLAY',
+  'BROWSER',
+];
+
+export function readTerminalEnvironment(env: Env = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of TERMINAL_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined && value !== '') out[name] = value;
+  }
+  return out;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
+const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 /** Every environment variable Switchyard reads, with its default. Nothing else reads process.env. */
 export const configSchema = z.object({
@@ -40,6 +41,22 @@ export const configSchema = z.object({
   USAGE_FLUSH_BATCH: positiveInt.default(500),
   API_KEY_CACHE_TTL_MS: nonNegativeInt.default(30_000),
   ACCOUNT_REFRESH_INTERVAL_MS: positiveInt.default(5_000),
+  /** The search path handed to `claude` children (their environment is otherwise built from scratch). */
+  PATH: z.string().default('/usr/local/bin:/usr/bin:/bin'),
+  /** The Claude Code CLI for `claude_cli` accounts; else node_modules/.bin/claude, else PATH. */
+  SWITCHYARD_CLAUDE_BIN: z.string().min(1).optional(),
+  /** Live `claude` processes at most, across all `claude_cli` accounts (busy, idle and warm spares). */
+  CLAUDE_CLI_MAX_PROCESSES: positiveInt.default(16),
+  /** Started-ahead processes kept per (account, model, system prompt, parameters) in recent use. */
+  CLAUDE_CLI_WARM_SPARES: nonNegativeInt.default(1),
+  /** An idle process (spare or finished conversation) is stopped after this long unused. */
+  CLAUDE_CLI_PROCESS_IDLE_MS: positiveInt.default(300_000),
+  /** New `claude` processes per second at most (a spawn costs ~0.6 CPU-seconds). */
+  CLAUDE_CLI_SPAWNS_PER_SECOND: z.coerce.number().positive().max(1000).default(2),
+  /** A turn whose process prints nothing for this long is interrupted (the CLI itself waits 300 s). */
+  CLAUDE_CLI_IDLE_TIMEOUT_MS: positiveInt.default(90_000),
+  /** Refuse `claude_cli` accounts that use a subscription login or OAuth token instead of an API key. */
+  CLAUDE_CLI_API_KEYS_ONLY: flag.default(false),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -48,6 +48,7 @@ export async function dispatch(
       exclude,
       deadline: call.deadline,
       signal,
+      call,
     });
     if (!lease) throw finalError(last, soonestRetryMs);
     const { account } = lease;

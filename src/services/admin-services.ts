@@ -1,10 +1,12 @@
 import type { SecretBox } from '../identity/secret-box.js';
 import type { Store } from '../store/types.js';
-import { upstreamKinds } from '../upstreams/index.js';
+import type { UpstreamKindRegistry } from '../upstreams/index.js';
 import { AccountsService } from './accounts.js';
 import { ApiKeysService } from './api-keys.js';
 
 export interface AdminServicesOptions {
+  /** The account kinds, with what they need to run here (the claude_cli pool). */
+  kinds: UpstreamKindRegistry;
   /** Live in-flight counts, when a gateway runs in this process. */
   inFlight?: (accountId: string) => number | undefined;
   /** A running pool reloads accounts at once after a change. */
@@ -14,14 +16,14 @@ export interface AdminServicesOptions {
 }
 
 /** The admin services over one store, as the server and the command line both use them. */
-export function createAdminServices(store: Store, secretBox: SecretBox, options: AdminServicesOptions = {}) {
+export function createAdminServices(store: Store, secretBox: SecretBox, options: AdminServicesOptions) {
   // Until users sign in (the people-and-keys work), admin actions come from the local CLI token.
   const actor = { type: 'cli' as const, id: null };
   const accounts = new AccountsService({
     accounts: store.accounts,
     audit: store.audit,
     secretBox,
-    kinds: upstreamKinds,
+    kinds: options.kinds,
     inFlight: options.inFlight,
     onChange: options.onAccountsChange,
     actor,

@@ -1,15 +1,16 @@
 import { anthropicApiKind } from './anthropic-api/index.js';
+import { createClaudeCliKind, type ClaudeCliContext } from './claude-cli/index.js';
 import { mockKind } from './mock/index.js';
 import type { AccountKind, UpstreamKindDefinition } from './types.js';
 
-/** The single registry of account kinds. Adding a kind means adding one folder and one line here. */
-const KINDS: Record<AccountKind, UpstreamKindDefinition> = {
-  anthropic_api: anthropicApiKind,
-  mock: mockKind,
-};
+/** What kinds need from the process that runs them. */
+export interface UpstreamKindContext {
+  /** The shared `claude` process pool and settings; without it `claude_cli` accounts refuse requests. */
+  claudeCli?: ClaudeCliContext;
+}
 
 export class UpstreamKindRegistry {
-  constructor(private readonly kinds: Record<AccountKind, UpstreamKindDefinition> = KINDS) {}
+  constructor(private readonly kinds: Record<AccountKind, UpstreamKindDefinition>) {}
 
   get(kind: AccountKind): UpstreamKindDefinition {
     return this.kinds[kind];
@@ -20,5 +21,13 @@ export class UpstreamKindRegistry {
   }
 }
 
-export const upstreamKinds = new UpstreamKindRegistry();
+/** The single registry of account kinds. Adding a kind means adding one folder and one line here. */
+export function createUpstreamKinds(context: UpstreamKindContext = {}): UpstreamKindRegistry {
+  return new UpstreamKindRegistry({
+    anthropic_api: anthropicApiKind,
+    claude_cli: createClaudeCliKind(context.claudeCli),
+    mock: mockKind,
+  });
+}
+
 export type { AccountKind, UpstreamKindDefinition } from './types.js';

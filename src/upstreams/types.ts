@@ -3,7 +3,7 @@
  * count_tokens) request and answers with a status, a few headers and the body as raw bytes in the
  * Anthropic wire format (JSON, or SSE when streaming), so the gateway treats every kind alike.
  */
-export const ACCOUNT_KINDS = ['anthropic_api', 'mock'] as const;
+export const ACCOUNT_KINDS = ['anthropic_api', 'claude_cli', 'mock'] as const;
 export type AccountKind = (typeof ACCOUNT_KINDS)[number];
 
 /** What an adapter needs to serve one account. The credential is decrypted only in memory. */
@@ -57,8 +57,17 @@ export interface UpstreamTestResult {
   latencyMs: number;
 }
 
+/** What the scheduler shows an upstream to ask whether it can serve a request at all. */
+export type UpstreamRequestShape = Pick<UpstreamRequest, 'operation' | 'body'>;
+
 export interface Upstream {
   readonly kind: AccountKind;
+  /**
+   * Why this account cannot serve the request faithfully (e.g. client tools on a CLI account), or
+   * undefined when it can. The scheduler then picks another account, or answers 400 with the reason.
+   * Must be cheap: it runs for every candidate account.
+   */
+  unsupported?(request: UpstreamRequestShape): string | undefined;
   /** Resolves once response headers arrive; rejects with UpstreamTransportError before that. */
   send(request: UpstreamRequest): Promise<UpstreamResponse>;
   /** Models this account can serve, if the kind can tell (undefined: it cannot list them). */

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { SecretBox } from '../../src/identity/secret-box.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { AccountPatch, AccountRecord, AccountRepository, NewAccount } from '../../src/store/types.js';
-import { upstreamKinds } from '../../src/upstreams/index.js';
+import { createUpstreamKinds } from '../../src/upstreams/index.js';
 import { AccountPool } from '../../src/gateway/scheduler/account-pool.js';
 
 export function accountRecord(overrides: Partial<AccountRecord> = {}): AccountRecord {
@@ -94,7 +94,7 @@ export async function poolOver(
   const pool = new AccountPool({
     repository,
     secretBox: new SecretBox(randomBytes(32)),
-    kinds: upstreamKinds,
+    kinds: createUpstreamKinds(),
     logger: silentLogger(),
     onCapacity,
   });

@@ -1,9 +1,16 @@
-import { NotFoundError, RateLimitError, ApiError, SwitchyardError } from '../../errors.js';
+import {
+  ApiError,
+  InvalidRequestError,
+  NotFoundError,
+  RateLimitError,
+  SwitchyardError,
+} from '../../errors.js';
 import { QueueFullError, type AdmissionQueue } from '../../queue/admission-queue.js';
 import type { AccountPool } from './account-pool.js';
 import type { Outcome } from './outcome.js';
 import type { PoolAccount } from './pool-account.js';
 import type { StickyMap } from './sticky-map.js';
+import type { UpstreamRequestShape } from '../../upstreams/types.js';
 
 export interface AcquireRequest {
   model: string;
@@ -13,6 +20,8 @@ export interface AcquireRequest {
   /** Absolute time (ms since epoch) after which the client no longer waits. */
   deadline: number;
   signal: AbortSignal;
+  /** The request itself, for accounts that cannot serve every request (Upstream.unsupported). */
+  call?: UpstreamRequestShape;
 }
 
 export interface Lease {
@@ -49,7 +58,10 @@ export class Scheduler {
     const waitUntil = Math.min(request.deadline, this.now() + this.options.maxQueueWaitMs);
     for (;;) {
       const now = this.now();
-      const serving = this.pool.accounts().filter((a) => a.serves(request.model));
+      const serving = this.able(
+        this.pool.accounts().filter((a) => a.serves(request.model)),
+        request.call,
+      );
       // Disabled and re-auth accounts are no candidates: after a failed attempt the client must
       // hear about that attempt (429, 529, 502…), not that some other account is switched off.
       const candidates = serving.filter((a) => !request.exclude.has(a.id) && mayRecover(a));
@@ -68,6 +80,24 @@ export class Scheduler {
       if (chosen) return this.lease(chosen.account, chosen.stickyHit, request.conversationKey, now);
       await this.waitForCapacity(waitUntil - now, request.signal);
     }
+  }
+
+  /**
+   * The accounts that can serve this request at all. When none can, the client hears why: it is
+   * the request (client tools on CLI-only accounts, say), not the accounts, that must change.
+   */
+  private able(serving: PoolAccount[], call: UpstreamRequestShape | undefined): PoolAccount[] {
+    if (call === undefined || !serving.some((a) => a.upstream.unsupported)) return serving;
+    let reason: string | undefined;
+    let usableAndAble = false;
+    const able = serving.filter((a) => {
+      const why = a.upstream.unsupported?.(call);
+      if (why === undefined) usableAndAble ||= mayRecover(a);
+      else if (mayRecover(a)) reason ??= why;
+      return why === undefined;
+    });
+    if (reason !== undefined && !usableAndAble) throw new InvalidRequestError(reason);
+    return able;
   }
 
   private pick(healthy: PoolAccount[], conversationKey: string | undefined, now: number) {

@@ -32,6 +32,8 @@ export interface Behavior {
   errorType?: AnthropicErrorType;
   /** Answer with the user's own text. */
   echo?: boolean;
+  /** Answer with this tool call (stop_reason tool_use) instead of text, as a model using tools would. */
+  toolUse?: { name: string; input: Record<string, unknown> };
 }
 
 export type BehaviorOverrides = Omit<Behavior, 'expectedApiKey'>;
@@ -90,6 +92,14 @@ const overridesSchema = z
     'error-type': z.enum(ERROR_TYPES),
     hang: flag,
     echo: flag,
+    // A tool name in a directive (`tool-use=Bash`), or `{name, input}` in a script entry.
+    'tool-use': z.union([
+      z
+        .string()
+        .min(1)
+        .transform((name) => ({ name, input: {} })),
+      z.strictObject({ name: z.string().min(1), input: z.record(z.string(), z.unknown()) }),
+    ]),
   })
   .partial()
   .transform((v): Partial<BehaviorOverrides> =>
@@ -106,6 +116,7 @@ const overridesSchema = z
       errorType: v['error-type'],
       hang: v.hang,
       echo: v.echo,
+      toolUse: v['tool-use'],
     }),
   );
 

@@ -25,6 +25,8 @@ export type ScriptResult = { ok: true; queued: number } | { ok: false; message: 
 
 export class MockControl {
   readonly stats: MockStats = { requests: 0, inFlight: 0, completed: 0, aborted: 0, lastHeaders: null };
+  /** The body of the last /v1/messages request, as received (served by GET /_mock/last-request). */
+  lastBody: Buffer | null = null;
   /** A queue as an array and a read position, so a long benchmark script stays O(1) per request. */
   private script: (Partial<BehaviorOverrides> | undefined)[] = [];
   private head = 0;
@@ -63,6 +65,7 @@ export class MockControl {
 
   reset(): void {
     this.clearScript();
+    this.lastBody = null;
     Object.assign(this.stats, { requests: 0, completed: 0, aborted: 0, lastHeaders: null });
   }
 }

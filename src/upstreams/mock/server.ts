@@ -10,7 +10,7 @@ import { simulate } from './simulator.js';
 
 /**
  * The mock upstream over HTTP (`switchyard mock-upstream`): the Anthropic Messages API surface on
- * bare node:http, plus `/_mock/*` test controls (script queue, stats, reset).
+ * bare node:http, plus `/_mock/*` test controls (script queue, stats, the last request's body, reset).
  */
 export interface MockUpstreamOptions {
   /** 0 (the default) picks a free port. */
@@ -112,6 +112,7 @@ async function serveSimulation(
   const body = await readBody(req).catch(() => undefined);
   if (body === undefined) return;
   if (body === 'too_large') return sendError(res, 413, 'The request body is larger than 32 MB.');
+  if (counted) control.lastBody = body;
   const scripted = counted ? control.next() : undefined;
   try {
     const response = await simulate({
@@ -139,6 +140,10 @@ async function serveControl(
   control: MockControl,
 ) {
   if (path === '/_mock/stats' && method === 'GET') return sendJson(res, 200, JSON.stringify(control.stats));
+  if (path === '/_mock/last-request' && method === 'GET') {
+    if (!control.lastBody) return sendError(res, 404, 'No /v1/messages request yet.');
+    return sendJson(res, 200, control.lastBody.toString('utf8'));
+  }
   if (path === '/_mock/reset' && method === 'POST') {
     control.reset();
     return sendJson(res, 200, '{"ok":true}');

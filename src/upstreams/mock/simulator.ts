@@ -13,6 +13,7 @@ import {
 import { countInputTokens, lastUserTexts } from './request-text.js';
 import { interruptionOf, simulatedMessage, streamBody } from './stream-body.js';
 import { sleep } from './timing.js';
+import { toolUseResponse } from './tool-use.js';
 import * as wire from './wire-format.js';
 
 /**
@@ -93,6 +94,10 @@ interface AnswerInput {
 
 async function answer(input: AnswerInput): Promise<UpstreamResponse> {
   const { request, behavior, requestId, signal } = input;
+  if (behavior.toolUse) {
+    await sleep(behavior.ttftMs, signal);
+    return toolUseResponse(behavior.toolUse, request.model, input.inputTokens, input.stream, requestId);
+  }
   const all = behavior.echo ? echoPieces(input.echoText) : defaultPieces(behavior.words);
   const planned = planAnswer(all, request.max_tokens, request.stop_sequences);
   const id = wire.nextId('msg_mock_');
