@@ -7,6 +7,7 @@ import { ClientClosedError } from './client-closed.js';
 import { conversationKey } from './conversation-key.js';
 import { canFailOver, outcomeOfStatus, outcomeOfTransport, type Outcome } from './scheduler/outcome.js';
 import type { Lease, Scheduler } from './scheduler/scheduler.js';
+import type { CancelSignal } from '../cancel-signal.js';
 
 export interface DispatchOptions {
   maxAttempts: number;
@@ -32,7 +33,7 @@ interface Failure {
  */
 export async function dispatch(
   call: MessagesCall,
-  signal: AbortSignal,
+  signal: CancelSignal,
   summary: CallSummary,
   deps: { scheduler: Scheduler; metrics: Metrics; options: DispatchOptions },
 ): Promise<Dispatched> {

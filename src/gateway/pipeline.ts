@@ -1,3 +1,4 @@
+import { Cancellation } from '../cancel-signal.js';
 import { ApiError, SwitchyardError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -47,14 +48,14 @@ export class MessagesPipeline {
       stickyHit: false,
       upstreamRequestId: undefined,
     };
-    const controller = new AbortController();
-    sink.onClose(() => controller.abort(new ClientClosedError()));
+    const cancellation = new Cancellation();
+    sink.onClose(() => cancellation.abort(new ClientClosedError()));
     const pings =
       call.request.stream && call.operation === 'messages'
         ? this.startPings(sink, call.requestId)
         : undefined;
     try {
-      const { lease, response } = await dispatch(call, controller.signal, summary, this.deps);
+      const { lease, response } = await dispatch(call, cancellation.signal, summary, this.deps);
       summary.upstreamRequestId = response.headers['request-id'];
       clearTimers(pings);
       let outcome: Outcome = { kind: 'cancelled' };

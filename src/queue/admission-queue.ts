@@ -1,3 +1,5 @@
+import type { CancelSignal } from '../cancel-signal.js';
+
 /**
  * Where a request waits when every suitable account is at capacity (or cooling down briefly),
  * instead of getting an instant 429. The in-process implementation serves embedded mode; the
@@ -10,7 +12,7 @@ export interface AdmissionQueue {
    * Waits until capacity may be free, the time is up, or the signal aborts (rejects with the
    * signal's reason). Throws QueueFullError at once when the queue is full.
    */
-  wait(options: { timeoutMs: number; signal: AbortSignal }): Promise<WaitResult>;
+  wait(options: { timeoutMs: number; signal: CancelSignal }): Promise<WaitResult>;
   /** Capacity may be free: every waiter retries, in arrival order. */
   wakeAll(): void;
   readonly depth: number;

@@ -1,4 +1,5 @@
 import { QueueFullError, type AdmissionQueue, type WaitResult } from './admission-queue.js';
+import type { CancelSignal } from '../cancel-signal.js';
 
 interface Waiter {
   settle: (result: WaitResult) => void;
@@ -14,7 +15,7 @@ export class InProcessAdmissionQueue implements AdmissionQueue {
     return this.waiters.length;
   }
 
-  wait({ timeoutMs, signal }: { timeoutMs: number; signal: AbortSignal }): Promise<WaitResult> {
+  wait({ timeoutMs, signal }: { timeoutMs: number; signal: CancelSignal }): Promise<WaitResult> {
     if (signal.aborted) return Promise.reject(signal.reason);
     if (this.waiters.length >= this.maxDepth) return Promise.reject(new QueueFullError(this.waiters.length));
     return new Promise<WaitResult>((resolve, reject) => {

@@ -1,3 +1,5 @@
+import type { CancelSignal } from '../cancel-signal.js';
+
 /**
  * The contract every upstream account kind implements. An upstream takes a Messages (or
  * count_tokens) request and answers with a status, a few headers and the body as raw bytes in the
@@ -31,7 +33,7 @@ export interface UpstreamRequest {
   firstByteTimeoutMs: number;
   /** Time allowed between two body chunks. */
   idleTimeoutMs: number;
-  signal: AbortSignal;
+  signal: CancelSignal;
 }
 
 /** Lower-cased header names; only the ones the gateway uses are guaranteed to be kept. */

@@ -11,6 +11,7 @@ import type { Outcome } from './outcome.js';
 import type { PoolAccount } from './pool-account.js';
 import type { StickyMap } from './sticky-map.js';
 import type { UpstreamRequestShape } from '../../upstreams/types.js';
+import type { CancelSignal } from '../../cancel-signal.js';
 
 export interface AcquireRequest {
   model: string;
@@ -19,7 +20,7 @@ export interface AcquireRequest {
   exclude: ReadonlySet<string>;
   /** Absolute time (ms since epoch) after which the client no longer waits. */
   deadline: number;
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** The request itself, for accounts that cannot serve every request (Upstream.unsupported). */
   call?: UpstreamRequestShape;
 }
@@ -141,7 +142,7 @@ export class Scheduler {
     candidates: PoolAccount[],
     now: number,
     waitUntil: number,
-    signal: AbortSignal,
+    signal: CancelSignal,
   ) {
     // Candidates that are not healthy are all cooling down (see mayRecover).
     const soonest = Math.min(...candidates.map((a) => a.cooldownUntil));
@@ -154,13 +155,13 @@ export class Scheduler {
     await this.queuedWait(Math.max(1, soonest - now), signal);
   }
 
-  private async waitForCapacity(remainingMs: number, signal: AbortSignal) {
+  private async waitForCapacity(remainingMs: number, signal: CancelSignal) {
     if (remainingMs <= 0 || (await this.queuedWait(remainingMs, signal)) === 'timeout') {
       throw new RateLimitError('Every upstream account is at capacity and the wait queue timed out.', 2);
     }
   }
 
-  private async queuedWait(timeoutMs: number, signal: AbortSignal) {
+  private async queuedWait(timeoutMs: number, signal: CancelSignal) {
     try {
       return await this.queue.wait({ timeoutMs, signal });
     } catch (error) {

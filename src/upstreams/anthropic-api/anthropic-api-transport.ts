@@ -1,9 +1,10 @@
 import { errors, type Dispatcher } from 'undici';
 import { UpstreamTransportError } from '../errors.js';
 import type { UpstreamHeaders } from '../types.js';
+import type { CancelSignal } from '../../cancel-signal.js';
 
 /** Maps undici's failures onto the gateway's transport failure kinds. */
-export function toTransportError(error: unknown, signal?: AbortSignal): UpstreamTransportError {
+export function toTransportError(error: unknown, signal?: CancelSignal): UpstreamTransportError {
   if (error instanceof UpstreamTransportError) return error;
   if (signal?.aborted || error instanceof errors.RequestAbortedError) {
     return new UpstreamTransportError('aborted', 'The request was aborted.', { cause: error });

@@ -1,6 +1,7 @@
 import type { Logger } from '../../observability/logger.js';
 import { CliProcess, type SpawnSpec } from './process.js';
 import { SpawnRate } from './spawn-rate.js';
+import type { CancelSignal } from '../../cancel-signal.js';
 
 /**
  * The `claude` processes of every `claude_cli` account, shared so one limit bounds the machine.
@@ -29,7 +30,7 @@ export interface ProcessRequest {
   start(resume: boolean): Promise<SpawnSpec>;
   /** How long to wait for a free slot or a spawn token. */
   waitMs: number;
-  signal: AbortSignal;
+  signal: CancelSignal;
 }
 
 export type ProcessOrigin = 'conversation' | 'spare' | 'cold' | 'resume';
@@ -363,7 +364,7 @@ export class ProcessPool {
     for (const wake of this.waiters.splice(0)) wake();
   }
 
-  private waitForChange(until: number, signal: AbortSignal): Promise<void> {
+  private waitForChange(until: number, signal: CancelSignal): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -428,7 +429,7 @@ export class ProcessPool {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: CancelSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);

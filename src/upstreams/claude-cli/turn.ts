@@ -4,6 +4,7 @@ import { ChunkQueue, singleChunk } from './chunk-queue.js';
 import type { CliEvent } from './cli-events.js';
 import type { CliProcess } from './process.js';
 import { SSE_RESPONSE_HEADERS, TurnTranslator, type AccountSignal } from './translate.js';
+import type { CancelSignal } from '../../cancel-signal.js';
 
 /**
  * Runs one turn on a leased process and exposes it as an UpstreamResponse: resolves when the
@@ -18,7 +19,7 @@ export interface TurnRequest {
   stream: boolean;
   firstByteTimeoutMs: number;
   idleTimeoutMs: number;
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** The client has its whole answer; the process will be free at `result`. */
   onAnswered?(answer: Record<string, unknown>[]): void;
   /** The turn is over: `clean` when the process may serve the conversation's next turn. */
