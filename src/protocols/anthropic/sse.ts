@@ -14,22 +14,74 @@ export interface SseEvent {
 
 /**
  * Incremental SSE parser. It splits a byte stream into events and hands over only the events the
- * caller asks for. It walks the text with a cursor (no per-line strings), skips unwanted events
- * without reading their data, and for `nameOnly` events reports the name alone: watching a
- * pass-through stream for usage must cost little next to relaying it.
+ * caller asks for; for `nameOnly` events it reports the name alone: watching a pass-through stream
+ * for usage must cost little next to relaying it.
+ *
+ * With a `wanted` set and LF line endings (what Anthropic sends) it takes a shortcut: each event's
+ * `event:` line is matched in place against the wanted names, so unwanted and name-only events
+ * cost a string comparison, and only the few events whose data the caller reads are parsed line by
+ * line. CR line endings, comments and unusual spacing go through the line parser.
  */
 export class SseParser {
   private readonly decoder = new StringDecoder('utf8');
   private pending = '';
+  private shortcut: boolean;
+  /** `event: <name>\n` for each wanted name, name-only ones first (they are the frequent ones). */
+  private readonly heads: readonly Head[];
 
   constructor(
     private readonly wanted: ReadonlySet<string> | undefined,
     private readonly onEvent: (event: SseEvent) => void,
     private readonly nameOnly?: ReadonlySet<string>,
-  ) {}
+  ) {
+    this.heads = wanted === undefined ? [] : headsFor(wanted, nameOnly);
+    this.shortcut = wanted !== undefined && this.heads.every((head) => PLAIN_NAME.test(head.name));
+  }
 
   push(chunk: Buffer | string): void {
     const text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    if (this.shortcut && text.indexOf('\r') === -1) this.pushLf(text);
+    else {
+      this.shortcut = false;
+      this.pushText(text);
+    }
+  }
+
+  private pushLf(text: string): void {
+    const buffer = this.pending.length === 0 ? text : this.pending + text;
+    let start = 0;
+    let end = buffer.indexOf('\n\n', start);
+    while (end !== -1) {
+      this.eventAt(buffer, start, end);
+      start = end + 2;
+      end = buffer.indexOf('\n\n', start);
+    }
+    this.pending = start === 0 ? buffer : buffer.slice(start);
+  }
+
+  /** The event in text[from, to), LF line endings. */
+  private eventAt(text: string, from: number, to: number): void {
+    for (const head of this.heads) {
+      if (!text.startsWith(head.line, from)) continue;
+      if (!head.nameOnly) this.parseBlock(text, from, to);
+      else {
+        const data = text.indexOf('\ndata:', from);
+        if (data !== -1 && data < to) this.onEvent({ event: head.name, data: '' });
+      }
+      return;
+    }
+    if (text.startsWith('event: ', from)) {
+      let lineEnd = text.indexOf('\n', from);
+      if (lineEnd === -1 || lineEnd > to) lineEnd = to;
+      const first = text.charCodeAt(from + 7);
+      const last = text.charCodeAt(lineEnd - 1);
+      // A plain name that is not wanted: nothing to do. Spacing around it is for the line parser.
+      if (lineEnd > from + 7 && first !== SPACE && first !== TAB && last !== SPACE && last !== TAB) return;
+    }
+    this.parseBlock(text, from, to);
+  }
+
+  private pushText(text: string): void {
     const buffer = this.pending.length === 0 ? text : this.pending + text;
     let start = 0;
     let newline = buffer.indexOf('\n', start);
@@ -96,3 +148,23 @@ export class SseParser {
 const LF = 10;
 const CR = 13;
 const SPACE = 32;
+const TAB = 9;
+const PLAIN_NAME = /^[\x21-\x7e]+$/;
+
+type Head = { line: string; name: string; nameOnly: boolean };
+/** Parsers are made per stream from the same few sets: their heads are worked out once. */
+const HEADS = new WeakMap<ReadonlySet<string>, WeakMap<ReadonlySet<string> | typeof NO_SET, Head[]>>();
+const NO_SET = new Set<string>();
+
+function headsFor(wanted: ReadonlySet<string>, nameOnly: ReadonlySet<string> | undefined): Head[] {
+  let byNameOnly = HEADS.get(wanted);
+  if (!byNameOnly) HEADS.set(wanted, (byNameOnly = new WeakMap()));
+  let heads = byNameOnly.get(nameOnly ?? NO_SET);
+  if (!heads) {
+    heads = [...wanted]
+      .map((name) => ({ line: `event: ${name}\n`, name, nameOnly: nameOnly?.has(name) ?? false }))
+      .sort((a, b) => Number(b.nameOnly) - Number(a.nameOnly));
+    byNameOnly.set(nameOnly ?? NO_SET, heads);
+  }
+  return heads;
+}
