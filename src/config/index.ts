@@ -23,6 +23,33 @@ export interface Config {
   apiKeyCacheTtlMs: number;
   accountRefreshIntervalMs: number;
   claudeCli: ClaudeCliConfig;
+  /** The distributed mode's building blocks; undefined in embedded mode (REDIS_URL unset). */
+  redis: RedisConfig | undefined;
+  cluster: ClusterConfig;
+  auth: AuthConfig;
+}
+
+export interface AuthConfig {
+  registrationOpen: boolean;
+  /** JWT_SECRET, if set; otherwise the signing key is derived from the master key. */
+  jwtSecret: string | undefined;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  loginThrottle: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowMs: number };
+}
+
+export interface RedisConfig {
+  url: string;
+  keyPrefix: string;
+  requireNoEviction: boolean;
+}
+
+export interface ClusterConfig {
+  heartbeatIntervalMs: number;
+  lostAfterMs: number;
+  forgetAfterMs: number;
+  resultStream: { maxEntries: number; ttlMs: number };
+  jobRetentionMs: number;
 }
 
 export interface ClaudeCliConfig {
@@ -50,7 +77,13 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const SECRET_VARIABLES = new Set(['SWITCHYARD_MASTER_KEY', 'ANTHROPIC_API_KEY', 'DATABASE_URL']);
+const SECRET_VARIABLES = new Set([
+  'SWITCHYARD_MASTER_KEY',
+  'ANTHROPIC_API_KEY',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'JWT_SECRET',
+]);
 
 /** Reads and validates the environment once. Empty strings count as unset. */
 export function loadConfig(env: Env = process.env): Config {
@@ -69,6 +102,13 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(variable, `${issue?.message ?? 'is invalid'} (${shown})`);
   }
   const raw = parsed.data;
+  if (raw.WORKER_LOST_AFTER_MS <= raw.WORKER_HEARTBEAT_INTERVAL_MS) {
+    throw new ConfigError(
+      'WORKER_LOST_AFTER_MS',
+      `must be greater than WORKER_HEARTBEAT_INTERVAL_MS (${raw.WORKER_HEARTBEAT_INTERVAL_MS}), ` +
+        `or every worker is lost between two heartbeats (got ${raw.WORKER_LOST_AFTER_MS})`,
+    );
+  }
   const dataDir = path.resolve(raw.SWITCHYARD_DATA_DIR);
   return {
     port: raw.PORT,
@@ -102,6 +142,34 @@ export function loadConfig(env: Env = process.env): Config {
       spawnsPerSecond: raw.CLAUDE_CLI_SPAWNS_PER_SECOND,
       idleTimeoutMs: raw.CLAUDE_CLI_IDLE_TIMEOUT_MS,
       apiKeysOnly: raw.CLAUDE_CLI_API_KEYS_ONLY,
+    },
+    redis: raw.REDIS_URL
+      ? {
+          url: raw.REDIS_URL,
+          keyPrefix: raw.REDIS_KEY_PREFIX,
+          requireNoEviction: raw.REDIS_REQUIRE_NOEVICTION,
+        }
+      : undefined,
+    cluster: {
+      heartbeatIntervalMs: raw.WORKER_HEARTBEAT_INTERVAL_MS,
+      lostAfterMs: raw.WORKER_LOST_AFTER_MS,
+      forgetAfterMs: raw.WORKER_FORGET_AFTER_MS,
+      resultStream: {
+        maxEntries: raw.RESULT_STREAM_MAX_ENTRIES,
+        ttlMs: raw.RESULT_STREAM_TTL_SECONDS * 1000,
+      },
+      jobRetentionMs: raw.JOB_RETENTION_SECONDS * 1000,
+    },
+    auth: {
+      registrationOpen: raw.REGISTRATION_OPEN,
+      jwtSecret: raw.JWT_SECRET,
+      accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL_SECONDS,
+      loginThrottle: {
+        maxFailuresPerAccount: raw.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        maxFailuresPerIp: raw.LOGIN_MAX_FAILURES_PER_IP,
+        windowMs: raw.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
+      },
     },
   };
 }

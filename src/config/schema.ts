@@ -57,6 +57,40 @@ export const configSchema = z.object({
   CLAUDE_CLI_IDLE_TIMEOUT_MS: positiveInt.default(90_000),
   /** Refuse `claude_cli` accounts that use a subscription login or OAuth token instead of an API key. */
   CLAUDE_CLI_API_KEYS_ONLY: flag.default(false),
+  /** Set: the distributed mode's queue, result streams and worker registry live in this Redis. */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL (leave it unset for embedded mode)')
+    .optional(),
+  /** Every Switchyard key in Redis starts with this (several installations may share one Redis). */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, - or _')
+    .default('sy'),
+  /** Refuse to start when Redis may evict keys (maxmemory-policy other than noeviction); false: warn. */
+  REDIS_REQUIRE_NOEVICTION: flag.default(true),
+  /** How often a worker tells the registry it is alive. */
+  WORKER_HEARTBEAT_INTERVAL_MS: positiveInt.default(5_000),
+  /** A worker silent this long is lost: its accounts leave the pool until it is back. */
+  WORKER_LOST_AFTER_MS: positiveInt.default(15_000),
+  /** A lost worker is dropped from the registry's listing after this long. */
+  WORKER_FORGET_AFTER_MS: positiveInt.default(86_400_000),
+  /** Entries a request's result stream keeps at most (the oldest are trimmed). */
+  RESULT_STREAM_MAX_ENTRIES: positiveInt.default(10_000),
+  /** A result stream lives this long after its last entry: the window for resuming it. */
+  RESULT_STREAM_TTL_SECONDS: positiveInt.default(600),
+  /** Finished job ids are remembered this long: a duplicate submit within it is not run again. */
+  JOB_RETENTION_SECONDS: positiveInt.default(3_600),
+  /** Anyone may create a `member` account at POST /api/auth/register. */
+  REGISTRATION_OPEN: flag.default(false),
+  /** Signs access tokens (HS256); unset: derived from the master key, so every gateway shares it. */
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3_600).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: positiveInt.default(1_209_600),
+  /** Failed logins per account, and per client IP, within the window before 429. */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: positiveInt.default(5),
+  LOGIN_MAX_FAILURES_PER_IP: positiveInt.default(20),
+  LOGIN_FAILURE_WINDOW_SECONDS: positiveInt.default(900),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

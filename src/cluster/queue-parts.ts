@@ -1,0 +1,98 @@
+/**
+ * The job queue, result streams and worker registry as one set, built from the config: in this
+ * process for embedded mode, on Redis when REDIS_URL is set. The composition root picks one; the
+ * rest of the code sees only the interfaces.
+ */
+import type { Redis } from 'ioredis';
+import type { ClusterConfig, RedisConfig } from '../config/index.js';
+import { InProcessJobQueue } from '../queue/in-process-job-queue.js';
+import { InProcessResultStream } from '../queue/in-process-result-stream.js';
+import type { JobQueue } from '../queue/job-queue.js';
+import { checkEvictionPolicy, connectRedis, describeRedisUrl } from '../queue/redis-connection.js';
+import { RedisJobQueue } from '../queue/redis-job-queue.js';
+import { RedisKeys } from '../queue/redis-keys.js';
+import { RedisResultStream } from '../queue/redis-result-stream.js';
+import type { ResultStream } from '../queue/result-stream.js';
+import { InMemoryWorkerRegistry } from './in-memory-worker-registry.js';
+import { RedisWorkerRegistry } from './redis-worker-registry.js';
+import type { WorkerRegistry } from './worker-registry.js';
+
+export interface QueueParts {
+  mode: 'embedded' | 'distributed';
+  jobs: JobQueue;
+  results: ResultStream;
+  workers: WorkerRegistry;
+  /** Closes consumers gracefully, then every connection. */
+  close(): Promise<void>;
+}
+
+export function createEmbeddedParts(cluster: ClusterConfig): QueueParts {
+  const jobs = new InProcessJobQueue({ retentionMs: cluster.jobRetentionMs });
+  const results = new InProcessResultStream(cluster.resultStream);
+  return {
+    mode: 'embedded',
+    jobs,
+    results,
+    workers: new InMemoryWorkerRegistry({
+      lostAfterMs: cluster.lostAfterMs,
+      forgetAfterMs: cluster.forgetAfterMs,
+    }),
+    close: async () => {
+      await jobs.close();
+      await results.close();
+    },
+  };
+}
+
+/**
+ * Connects, checks that Redis does not evict keys, and builds the parts. Rejects when Redis is
+ * unreachable, or evicts while `requireNoEviction` is set: better to refuse to start than to lose
+ * jobs later. A gateway's commands fail fast (its clients hear 503 while Redis is away); a
+ * worker's writes (result entries, heartbeats) wait for Redis to come back instead, so an answer
+ * in progress survives a Redis restart.
+ */
+export async function openDistributedParts(
+  redis: RedisConfig,
+  cluster: ClusterConfig,
+  warn: (message: string) => void,
+  options: { role: 'gateway' | 'worker' } = { role: 'gateway' },
+): Promise<QueueParts> {
+  const opened: Redis[] = [];
+  try {
+    const command = await connectRedis(redis.url, 'command', { name: `${redis.keyPrefix}-command` });
+    opened.push(command);
+    await checkEvictionPolicy(command, describeRedisUrl(redis.url), {
+      require: redis.requireNoEviction,
+      warn,
+    });
+    const blocking = await connectRedis(redis.url, 'blocking', { name: `${redis.keyPrefix}-streams` });
+    opened.push(blocking);
+    let writes = command;
+    if (options.role === 'worker') {
+      writes = await connectRedis(redis.url, 'blocking', {
+        name: `${redis.keyPrefix}-worker-writes`,
+      });
+      opened.push(writes);
+    }
+    const keys = new RedisKeys(redis.keyPrefix);
+    const jobs = new RedisJobQueue({ url: redis.url, keys, command, retentionMs: cluster.jobRetentionMs });
+    const results = new RedisResultStream(writes, blocking, keys, cluster.resultStream);
+    return {
+      mode: 'distributed',
+      jobs,
+      results,
+      workers: new RedisWorkerRegistry(writes, keys, {
+        lostAfterMs: cluster.lostAfterMs,
+        forgetAfterMs: cluster.forgetAfterMs,
+      }),
+      close: async () => {
+        await jobs.close();
+        await results.close();
+        for (const client of opened) client.disconnect();
+      },
+    };
+  } catch (error) {
+    for (const client of opened) client.disconnect();
+    throw error;
+  }
+}

@@ -1,0 +1,170 @@
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { jobSpecSchema, type JobSpec } from './job.js';
+import type { ConsumeOptions, JobConsumer, JobHandler, JobQueue } from './job-queue.js';
+import { QueueUnavailableError } from './queue-unavailable-error.js';
+import { redisOptionsFor } from './redis-connection.js';
+import type { RedisKeys } from './redis-keys.js';
+import { isConnectionError } from './redis-result-stream.js';
+
+/** A body outlives its request's deadline by this much, for a delivery that starts just in time. */
+const BODY_GRACE_MS = 60_000;
+
+export interface RedisJobQueueOptions {
+  url: string;
+  keys: RedisKeys;
+  /** The request-path connection (offline queue off). Owned by the caller, not closed here. */
+  command: Redis;
+  /** How long finished job ids are remembered: a duplicate submit within it is not run again. */
+  retentionMs: number;
+  /** BullMQ's lock on a running job (30 s by default); a dead worker's jobs return after it. */
+  lockDurationMs?: number;
+  /** How often consumers look for jobs whose worker died (30 s by default). */
+  stalledIntervalMs?: number;
+}
+
+/**
+ * The job queue of distributed mode: one BullMQ queue per lane, the body in its own Redis key.
+ * Jobs are never retried after a handler error (the gateway fails over itself); a job whose
+ * worker died is delivered once more (maxStalledCount 1).
+ */
+export class RedisJobQueue implements JobQueue {
+  private readonly producers = new Map<string, Queue<JobSpec>>();
+  private readonly consumers = new Set<RedisConsumer>();
+
+  constructor(private readonly options: RedisJobQueueOptions) {}
+
+  async submit(spec: JobSpec, body: Buffer): Promise<void> {
+    const ttlMs = Math.max(spec.deadline - Date.now(), 0) + BODY_GRACE_MS;
+    const retentionSeconds = Math.ceil(this.options.retentionMs / 1000);
+    try {
+      // Same connection, SET first: Redis runs it before the job can be taken. One round trip.
+      const stored = this.options.command.set(this.options.keys.body(spec.jobId), body, 'PX', ttlMs);
+      const added = this.producer(spec.lane).add('attempt', spec, {
+        jobId: spec.jobId,
+        attempts: 1,
+        removeOnComplete: { age: retentionSeconds },
+        removeOnFail: { age: retentionSeconds },
+      });
+      await Promise.all([stored, added]);
+    } catch (error) {
+      throw isConnectionError(error) ? new QueueUnavailableError(error) : error;
+    }
+  }
+
+  consume(lanes: readonly string[], handler: JobHandler, options: ConsumeOptions): JobConsumer {
+    const consumer = new RedisConsumer(lanes, handler, options, this.options);
+    this.consumers.add(consumer);
+    return {
+      close: async (closeOptions) => {
+        this.consumers.delete(consumer);
+        await consumer.close(closeOptions?.force === true);
+      },
+    };
+  }
+
+  async waiting(lane: string): Promise<number> {
+    return this.producer(lane).getWaitingCount();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((consumer) => consumer.close(false)));
+    this.consumers.clear();
+    await Promise.all([...this.producers.values()].map((queue) => queue.close()));
+    this.producers.clear();
+  }
+
+  private producer(lane: string): Queue<JobSpec> {
+    let queue = this.producers.get(lane);
+    if (!queue) {
+      queue = new Queue<JobSpec>(lane, {
+        connection: this.options.command,
+        prefix: this.options.keys.bullPrefix,
+        // The request path never waits for a connection: it fails and the client hears 503.
+        skipWaitingForReady: true,
+      });
+      queue.on('error', () => {});
+      this.producers.set(lane, queue);
+    }
+    return queue;
+  }
+}
+
+class RedisConsumer {
+  private readonly template: Redis;
+  private readonly workers: Worker<JobSpec>[];
+  private readonly running = new Set<AbortController>();
+  private closing: Promise<void> | undefined;
+  private abandoning: Promise<void> | undefined;
+
+  constructor(
+    lanes: readonly string[],
+    private readonly handler: JobHandler,
+    private readonly options: ConsumeOptions,
+    private readonly queue: RedisJobQueueOptions,
+  ) {
+    // BullMQ duplicates this client for each worker's connections: they inherit its blocking setup.
+    // It also serves the consumer's own reads (bodies), connecting on first use.
+    this.template = new Redis(
+      queue.url,
+      redisOptionsFor('blocking', { name: `${queue.keys.prefix}-worker` }),
+    );
+    this.template.on('error', () => {});
+    this.workers = lanes.map((lane) => {
+      const worker = new Worker<JobSpec>(lane, (job, _token, signal) => this.process(job, signal), {
+        connection: this.template,
+        prefix: queue.keys.bullPrefix,
+        concurrency: options.concurrency,
+        maxStalledCount: 1,
+        ...(queue.lockDurationMs === undefined ? {} : { lockDuration: queue.lockDurationMs }),
+        ...(queue.stalledIntervalMs === undefined ? {} : { stalledInterval: queue.stalledIntervalMs }),
+      });
+      // Connection errors are retried by the blocking connection; nothing to do per event.
+      worker.on('error', () => {});
+      return worker;
+    });
+  }
+
+  /** Graceful, or by force; a force close also cuts short a graceful close in progress. */
+  async close(force: boolean): Promise<void> {
+    if (force) this.abandoning ??= this.abandon();
+    this.closing ??= (async () => {
+      await Promise.all(this.workers.map((worker) => worker.close(force)));
+      this.template.disconnect();
+    })();
+    await Promise.all([this.abandoning, this.closing]);
+  }
+
+  /**
+   * Cuts the connections first, so BullMQ can neither finish the running jobs nor renew their
+   * locks; then stops the handlers. The locks expire and another worker takes the jobs, as if this
+   * process had died.
+   */
+  private async abandon(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.disconnect().catch(() => {})));
+    for (const controller of this.running) controller.abort(new Error('consumer closed by force'));
+  }
+
+  private async process(job: Job<JobSpec>, signal: AbortSignal | undefined): Promise<void> {
+    const parsed = jobSpecSchema.safeParse(job.data);
+    if (!parsed.success) {
+      this.options.onError?.(new Error(`job ${job.id ?? '?'} has an invalid payload`), job.data);
+      return;
+    }
+    const spec = parsed.data;
+    const controller = new AbortController();
+    this.running.add(controller);
+    const combined = signal ? AbortSignal.any([controller.signal, signal]) : controller.signal;
+    try {
+      // Worker-side reads wait through a Redis restart (blocking role) instead of failing the job.
+      const body = await this.template.getBuffer(this.queue.keys.body(spec.jobId));
+      await this.handler({ spec, body: body ?? undefined, delivery: job.attemptsStarted }, combined);
+    } catch (error) {
+      if (!controller.signal.aborted) this.options.onError?.(error, spec);
+    } finally {
+      this.running.delete(controller);
+    }
+    // An abandoned job keeps its body: its next delivery needs it.
+    if (!controller.signal.aborted) await this.template.del(this.queue.keys.body(spec.jobId)).catch(() => {});
+  }
+}
