@@ -46,6 +46,19 @@ class AnthropicApiUpstream implements Upstream {
     return headers;
   }
 
+  /** Built field by field: this runs on every request. */
+  private messageHeaders(request: UpstreamRequest): Record<string, string> {
+    const headers: Record<string, string> = {
+      'x-api-key': this.account.credential ?? '',
+      'user-agent': USER_AGENT,
+      'content-type': 'application/json',
+      accept: request.stream ? 'text/event-stream' : 'application/json',
+      'anthropic-version': request.anthropicVersion ?? DEFAULT_VERSION,
+    };
+    if (request.anthropicBeta !== undefined) headers['anthropic-beta'] = request.anthropicBeta;
+    return headers;
+  }
+
   async send(request: UpstreamRequest): Promise<UpstreamResponse> {
     const { signal } = request;
     if (signal.aborted) throw toTransportError(signal.reason, signal);
@@ -59,12 +72,7 @@ class AnthropicApiUpstream implements Upstream {
       {
         method: 'POST',
         path: this.pathPrefix + PATHS[request.operation],
-        headers: this.headers({
-          'content-type': 'application/json',
-          accept: request.stream ? 'text/event-stream' : 'application/json',
-          'anthropic-version': request.anthropicVersion ?? DEFAULT_VERSION,
-          'anthropic-beta': request.anthropicBeta,
-        }),
+        headers: this.messageHeaders(request),
         body: request.body,
         headersTimeout: request.firstByteTimeoutMs,
         bodyTimeout: request.idleTimeoutMs,
