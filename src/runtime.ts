@@ -17,6 +17,7 @@ import type { AccountsService } from './services/accounts.js';
 import { createAdminServices } from './services/admin-services.js';
 import type { ApiKeysService } from './services/api-keys.js';
 import { bootstrap, type BootstrapResult } from './services/bootstrap.js';
+import { createIdentityServices } from './services/identity-services.js';
 import type { Store } from './store/types.js';
 import { ClaudeCliContext, claudeCliOptionsOf } from './upstreams/claude-cli/index.js';
 import { createUpstreamKinds } from './upstreams/index.js';
@@ -99,6 +100,8 @@ export async function createRuntime(
     onKeyRevoked: (id) => authenticator.invalidate(id),
   });
 
+  const identity = createIdentityServices(store, { masterKey, auth: config.auth, apiKeys });
+
   const firstStart = await bootstrap(store, accounts, config.bootstrapAnthropicApiKey);
   await pool.reload();
   for (const account of pool.accounts()) {
@@ -126,7 +129,7 @@ export async function createRuntime(
     messages: { pipeline, authenticator, requestDeadlineMs: config.requestDeadlineMs },
     catalog: new ModelCatalog(pool),
     health: { ping: () => store.ping(), metrics },
-    admin: { accounts, apiKeys, adminToken },
+    admin: { accounts, apiKeys, adminToken, ...identity },
   });
 
   let stopping: Promise<void> | undefined;

@@ -10,3 +10,16 @@ export const verifyPassword = (hashed: string, password: string): Promise<boolea
 export function generatePassword(): string {
   return randomBytes(18).toString('base64url');
 }
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Verifies against the user's hash, or against a dummy hash when there is no such user, so an
+ * unknown username costs the same time as a wrong password and reveals nothing.
+ */
+export async function verifyPasswordOrDummy(hashed: string | undefined, password: string): Promise<boolean> {
+  if (hashed !== undefined) return verifyPassword(hashed, password).catch(() => false);
+  dummyHash ??= hashPassword(generatePassword());
+  await verifyPassword(await dummyHash, password).catch(() => false);
+  return false;
+}

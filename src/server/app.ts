@@ -9,10 +9,11 @@ import { buildErrorHandler, notFoundHandler } from './error-handler.js';
 import { createMessagesFront } from './messages-front.js';
 import { newRequestId } from './request-id.js';
 import { RequestTracker } from './request-tracker.js';
-import { registerAdminRoutes, type AdminRouteDeps } from './routes/admin.js';
+import { registerApiRoutes, type ApiRouteDeps } from './routes/api.js';
 import { registerHealthRoutes, type HealthDeps } from './routes/health.js';
 import { MessagesEndpoint, registerMessagesRoutes, type MessagesRouteDeps } from './routes/messages.js';
 import { registerModelRoutes } from './routes/models.js';
+import { installRoutePolicy } from './routes/route-policy.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,7 +34,8 @@ export interface AppDeps {
   messages: MessagesRouteDeps;
   catalog: ModelCatalog;
   health: HealthDeps;
-  admin: AdminRouteDeps;
+  /** The /api routes: sign-in, users' own keys, the admin API. */
+  admin: ApiRouteDeps;
 }
 
 const SMALL_BODY_LIMIT = 1024 * 1024;
@@ -69,6 +71,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.decorateRequest('startedAt', 0);
   app.decorateRequest('selfLogged', false);
   app.decorate('requestsInFlight', () => tracker.inFlight);
+  // Before any route: every /api route must declare who may call it.
+  installRoutePolicy(app, { sessions: deps.admin.sessions, adminToken: deps.admin.adminToken });
 
   // Bodies stay raw bytes whatever the content type (curl -d sends form encoding): the Messages
   // route forwards them untouched, and every route parses JSON itself with prototype-poisoning checks.
@@ -110,6 +114,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerHealthRoutes(app, deps.health);
   registerMessagesRoutes(app, endpoint);
   registerModelRoutes(app, { catalog: deps.catalog, authenticator: deps.messages.authenticator });
-  registerAdminRoutes(app, deps.admin);
+  registerApiRoutes(app, deps.admin);
   return app;
 }

@@ -13,6 +13,7 @@ import {
   type AccountView,
   type NewAccountInput,
 } from './admin-types.js';
+import type { AuditContext } from './audit-context.js';
 import { parseInput } from './parse-input.js';
 
 export interface AccountsServiceDeps {
@@ -30,7 +31,7 @@ export interface AccountsServiceDeps {
 export class AccountsService {
   constructor(private readonly deps: AccountsServiceDeps) {}
 
-  async add(raw: NewAccountInput, ip: string | null = null): Promise<AccountView> {
+  async add(raw: NewAccountInput, context: AuditContext = {}): Promise<AccountView> {
     const input = parseInput(newAccountInput, raw);
     const kind = this.deps.kinds.get(input.kind);
     if (kind.requiresCredential && !input.apiKey) {
@@ -50,7 +51,7 @@ export class AccountsService {
         models: input.models,
         settings: input.settings,
       });
-      await this.audit('account.create', record, ip, { kind: record.kind, baseUrl: record.baseUrl });
+      await this.audit('account.create', record, context, { kind: record.kind, baseUrl: record.baseUrl });
       await this.deps.onChange?.();
       return this.view(record);
     } catch (error) {
@@ -64,7 +65,7 @@ export class AccountsService {
     return (await this.deps.accounts.list()).map((record) => this.view(record));
   }
 
-  async update(ref: string, raw: AccountPatchInput, ip: string | null = null): Promise<AccountView> {
+  async update(ref: string, raw: AccountPatchInput, context: AuditContext = {}): Promise<AccountView> {
     const patch = parseInput(accountPatchInput, raw);
     const record = await this.find(ref);
     const { apiKey, ...rest } = patch;
@@ -78,15 +79,15 @@ export class AccountsService {
     }
     const updated = await this.deps.accounts.update(record.id, changes);
     if (!updated) throw new NotFoundError(`No account '${ref}'.`);
-    await this.audit('account.update', updated, ip, { fields: Object.keys(patch) });
+    await this.audit('account.update', updated, context, { fields: Object.keys(patch) });
     await this.deps.onChange?.();
     return this.view(updated);
   }
 
-  async remove(ref: string, ip: string | null = null): Promise<void> {
+  async remove(ref: string, context: AuditContext = {}): Promise<void> {
     const record = await this.find(ref);
     await this.deps.accounts.remove(record.id);
-    await this.audit('account.delete', record, ip, {});
+    await this.audit('account.delete', record, context, {});
     await this.deps.onChange?.();
   }
 
@@ -129,14 +130,20 @@ export class AccountsService {
     return record;
   }
 
-  private audit(action: string, record: AccountRecord, ip: string | null, details: Record<string, unknown>) {
+  private audit(
+    action: string,
+    record: AccountRecord,
+    context: AuditContext,
+    details: Record<string, unknown>,
+  ) {
+    const actor = context.actor ?? this.deps.actor;
     return this.deps.audit.append({
-      actorType: this.deps.actor.type,
-      actorId: this.deps.actor.id,
+      actorType: actor.type,
+      actorId: actor.id,
       action,
       targetType: 'account',
       targetId: record.id,
-      ip,
+      ip: context.ip ?? null,
       details: { name: record.name, ...details },
     });
   }

@@ -3,6 +3,7 @@ import type { Store } from '../store/types.js';
 import type { UpstreamKindRegistry } from '../upstreams/index.js';
 import { AccountsService } from './accounts.js';
 import { ApiKeysService } from './api-keys.js';
+import { scrubbedAudit } from './audit-context.js';
 
 export interface AdminServicesOptions {
   /** The account kinds, with what they need to run here (the claude_cli pool). */
@@ -17,11 +18,12 @@ export interface AdminServicesOptions {
 
 /** The admin services over one store, as the server and the command line both use them. */
 export function createAdminServices(store: Store, secretBox: SecretBox, options: AdminServicesOptions) {
-  // Until users sign in (the people-and-keys work), admin actions come from the local CLI token.
+  // The command line acts as `cli`; requests through the API pass their own actor with each call.
   const actor = { type: 'cli' as const, id: null };
+  const audit = scrubbedAudit(store.audit);
   const accounts = new AccountsService({
     accounts: store.accounts,
-    audit: store.audit,
+    audit,
     secretBox,
     kinds: options.kinds,
     inFlight: options.inFlight,
@@ -31,7 +33,7 @@ export function createAdminServices(store: Store, secretBox: SecretBox, options:
   const apiKeys = new ApiKeysService({
     apiKeys: store.apiKeys,
     users: store.users,
-    audit: store.audit,
+    audit,
     onRevoke: options.onKeyRevoked,
     actor,
   });

@@ -4,6 +4,7 @@ import { registerInternalDatabase } from './internal.js';
 import { accountRepository } from './repositories/accounts.js';
 import { apiKeyRepository } from './repositories/api-keys.js';
 import { auditRepository } from './repositories/audit.js';
+import { refreshTokenRepository } from './repositories/refresh-tokens.js';
 import { usageRepository } from './repositories/usage.js';
 import { userRepository } from './repositories/users.js';
 import type { Store } from './types.js';
@@ -18,6 +19,7 @@ export function createStore(kind: Store['kind'], db: StoreDatabase, shutdown: ()
     apiKeys: apiKeyRepository(db),
     usage: usageRepository(db),
     audit: auditRepository(db),
+    refreshTokens: refreshTokenRepository(db),
     async ping() {
       await db.execute(sql`select 1`);
     },

@@ -62,10 +62,20 @@ export interface UserRecord {
 
 export type NewUser = Omit<UserRecord, 'createdAt' | 'disabledAt'>;
 
+/** What may change on a user; id, username and creation time never do. */
+export type UserPatch = Partial<
+  Pick<UserRecord, 'passwordHash' | 'role' | 'mustChangePassword' | 'disabledAt'>
+>;
+
 export interface UserRepository {
   insert(user: NewUser): Promise<UserRecord>;
   get(id: string): Promise<UserRecord | undefined>;
   getByUsername(username: string): Promise<UserRecord | undefined>;
+  /** Oldest first. */
+  list(): Promise<UserRecord[]>;
+  update(id: string, patch: UserPatch): Promise<UserRecord | undefined>;
+  /** Admins that are not disabled. */
+  countActiveAdmins(): Promise<number>;
   /** The oldest admin, who owns keys made from the command line. */
   firstAdmin(): Promise<UserRecord | undefined>;
   count(): Promise<number>;
@@ -139,10 +149,58 @@ export interface AuditEntry {
 
 export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at'> & { at?: Date };
 
+/** Newest first. `before` is a keyset cursor: entries strictly older than (at, id). */
+export interface AuditFilter {
+  action?: string;
+  actorId?: string;
+  targetId?: string;
+  /** Inclusive lower bound. */
+  from?: Date;
+  /** Exclusive upper bound. */
+  to?: Date;
+  before?: { at: Date; id: string };
+  limit?: number;
+}
+
 export interface AuditRepository {
   /** Append-only: there is no update or delete. */
   append(entry: NewAuditEntry): Promise<AuditEntry>;
-  list(filter?: { action?: string; limit?: number }): Promise<AuditEntry[]>;
+  list(filter?: AuditFilter): Promise<AuditEntry[]>;
+}
+
+export interface RefreshTokenRecord {
+  id: string;
+  /** Every token descending from one login shares it. */
+  familyId: string;
+  userId: string;
+  /** SHA-256 of the token, hex. The token itself is never stored. */
+  tokenHash: string;
+  createdAt: Date;
+  expiresAt: Date;
+  /** Set when this token was exchanged for its successor. */
+  rotatedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export type NewRefreshToken = Omit<RefreshTokenRecord, 'createdAt' | 'rotatedAt' | 'revokedAt'>;
+
+export interface RefreshTokenRepository {
+  insert(token: NewRefreshToken): Promise<RefreshTokenRecord>;
+  findByHash(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
+  /**
+   * Marks a live token rotated. Returns false when it was already rotated or revoked, so of two
+   * racing refreshes with one token exactly one wins.
+   */
+  markRotated(id: string, at: Date): Promise<boolean>;
+  /** Revokes every token of the family that is not revoked yet; returns how many. */
+  revokeFamily(familyId: string, at: Date): Promise<number>;
+  /** Revokes every live token of the user (password change, disable). */
+  revokeUser(userId: string, at: Date): Promise<number>;
+  /**
+   * False once any token of the family was revoked (logout, reuse, password change) or when it
+   * never existed. A family is never revived: a token inserted after a revocation is dead too.
+   */
+  isFamilyLive(familyId: string): Promise<boolean>;
 }
 
 export interface Store {
@@ -152,6 +210,7 @@ export interface Store {
   apiKeys: ApiKeyRepository;
   usage: UsageRepository;
   audit: AuditRepository;
+  refreshTokens: RefreshTokenRepository;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

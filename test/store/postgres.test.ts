@@ -40,7 +40,7 @@ describe('postgres', () => {
     await client.connect();
     try {
       const applied = await client.query('select count(*)::int as n from drizzle.__drizzle_migrations');
-      expect(applied.rows).toEqual([{ n: 2 }]);
+      expect(applied.rows).toEqual([{ n: 3 }]);
     } finally {
       await client.end();
     }

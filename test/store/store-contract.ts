@@ -7,6 +7,7 @@ import { accountsContract } from './contract/accounts.js';
 import { apiKeysContract } from './contract/api-keys.js';
 import { auditContract } from './contract/audit.js';
 import { useStore, type OpenStore } from './contract/harness.js';
+import { refreshTokensContract } from './contract/refresh-tokens.js';
 import { usageContract } from './contract/usage.js';
 import { usersContract } from './contract/users.js';
 
@@ -26,5 +27,6 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     apiKeysContract(open);
     usageContract(open);
     auditContract(open);
+    refreshTokensContract(open);
   });
 }

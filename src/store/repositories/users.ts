@@ -5,6 +5,11 @@ import type { UserRepository } from '../types.js';
 import { isUuid, withConflicts } from './shared.js';
 
 export function userRepository(db: StoreDatabase): UserRepository {
+  const get = async (id: string) => {
+    if (!isUuid(id)) return undefined;
+    const [row] = await db.select().from(users).where(eq(users.id, id));
+    return row;
+  };
   return {
     async insert(user) {
       const [row] = await withConflicts(
@@ -17,11 +22,7 @@ export function userRepository(db: StoreDatabase): UserRepository {
       if (!row) throw new Error('insert into users returned no row');
       return row;
     },
-    async get(id) {
-      if (!isUuid(id)) return undefined;
-      const [row] = await db.select().from(users).where(eq(users.id, id));
-      return row;
-    },
+    get,
     async getByUsername(username) {
       const [row] = await db.select().from(users).where(eq(users.username, username));
       return row;
@@ -35,6 +36,26 @@ export function userRepository(db: StoreDatabase): UserRepository {
         .orderBy(asc(users.createdAt), asc(users.id))
         .limit(1);
       return row;
+    },
+    list: async () => db.select().from(users).orderBy(asc(users.createdAt), asc(users.id)),
+    async update(id, patch) {
+      if (!isUuid(id)) return undefined;
+      // Only the columns a patch may change, so a whole record passed back cannot rewrite the rest.
+      const { passwordHash, role, mustChangePassword, disabledAt } = patch;
+      if ([passwordHash, role, mustChangePassword, disabledAt].every((v) => v === undefined)) return get(id);
+      const [row] = await db
+        .update(users)
+        .set({ passwordHash, role, mustChangePassword, disabledAt })
+        .where(eq(users.id, id))
+        .returning();
+      return row;
+    },
+    async countActiveAdmins() {
+      const [row] = await db
+        .select({ n: count() })
+        .from(users)
+        .where(and(eq(users.role, 'admin'), isNull(users.disabledAt)));
+      return row?.n ?? 0;
     },
     async count() {
       const [row] = await db.select({ n: count() }).from(users);

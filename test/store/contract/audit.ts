@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { internalDatabaseOf } from '../../../src/store/internal.js';
@@ -51,6 +52,38 @@ export function auditContract(open: OpenStore): void {
       expect(await store().audit.list({ action: 'key.revoke', limit: 2 })).toHaveLength(2);
       expect(await store().audit.list({ action: "' OR 1=1--" })).toEqual([]);
       expect((await store().audit.list()).length).toBeGreaterThanOrEqual(5);
+    });
+
+    it('filters by actor, target and time range, and pages by (at, id)', async () => {
+      const actorId = randomUUID();
+      const at = (minute: number) => new Date(`2023-03-03T10:${String(minute).padStart(2, '0')}:00.000Z`);
+      for (let minute = 0; minute < 5; minute++) {
+        await store().audit.append(
+          entry({ actorId, targetId: minute % 2 ? 'odd' : 'even', action: 'filter.test', at: at(minute) }),
+        );
+      }
+      // Two at the same instant: the id breaks the tie.
+      await store().audit.append(entry({ actorId, targetId: 'even', action: 'filter.test', at: at(4) }));
+      const mine = await store().audit.list({ actorId });
+      expect(mine).toHaveLength(6);
+      expect(
+        (await store().audit.list({ actorId, targetId: 'odd' })).map((e) => e.at.getUTCMinutes()),
+      ).toEqual([3, 1]);
+      expect(
+        (await store().audit.list({ actorId, from: at(1), to: at(3) })).map((e) => e.at.getUTCMinutes()),
+      ).toEqual([2, 1]);
+      const pages: string[] = [];
+      let before: { at: Date; id: string } | undefined;
+      for (;;) {
+        const page = await store().audit.list({ actorId, limit: 2, before });
+        if (page.length === 0) break;
+        pages.push(...page.map((e) => e.id));
+        const last = page.at(-1);
+        before = last && { at: last.at, id: last.id };
+      }
+      expect(pages).toEqual(mine.map((e) => e.id));
+      expect(await store().audit.list({ actorId: "' OR 1=1--" })).toEqual([]);
+      expect(await store().audit.list({ actorId, before: { at: at(9), id: "' OR 1=1--" } })).toHaveLength(6);
     });
 
     it('refuses UPDATE, DELETE and TRUNCATE even through raw SQL', async () => {

@@ -44,6 +44,43 @@ export function usersContract(open: OpenStore): void {
       expect((await store().users.firstAdmin())?.id).toBe(first.id);
     });
 
+    it('lists oldest first and updates only the changeable fields', async () => {
+      const user = await store().users.insert(newUser({ role: 'member' }));
+      const listed = await store().users.list();
+      expect(listed.map((u) => u.id)).toContain(user.id);
+      expect(listed.map((u) => u.createdAt.getTime())).toEqual(
+        [...listed.map((u) => u.createdAt.getTime())].sort((a, b) => a - b),
+      );
+      const disabledAt = new Date('2031-01-02T03:04:05.006Z');
+      const updated = await store().users.update(user.id, {
+        role: 'viewer',
+        mustChangePassword: true,
+        passwordHash: 'new-hash',
+        disabledAt,
+        // A whole record passed back must not rewrite the id or the username.
+        ...({ id: randomUUID(), username: 'renamed' } as object),
+      });
+      expect(updated).toEqual({
+        ...user,
+        role: 'viewer',
+        mustChangePassword: true,
+        passwordHash: 'new-hash',
+        disabledAt,
+      });
+      expect(await store().users.update(user.id, {})).toEqual(updated);
+      expect(await store().users.update(randomUUID(), { role: 'admin' })).toBeUndefined();
+      expect(await store().users.update("' OR 1=1--", { role: 'admin' })).toBeUndefined();
+      await expect(store().users.update(user.id, { role: 'root' as never })).rejects.toThrow();
+    });
+
+    it('counts active admins', async () => {
+      const before = await store().users.countActiveAdmins();
+      const admin = await store().users.insert(newUser({ role: 'admin' }));
+      expect(await store().users.countActiveAdmins()).toBe(before + 1);
+      await store().users.update(admin.id, { disabledAt: new Date() });
+      expect(await store().users.countActiveAdmins()).toBe(before);
+    });
+
     it('counts users', async () => {
       const before = await store().users.count();
       await store().users.insert(newUser());

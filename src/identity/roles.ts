@@ -1,0 +1,39 @@
+/**
+ * What each role may do: the one permission matrix. Routes name a permission in their policy
+ * (server/routes/route-policy.ts); nothing else compares role names.
+ */
+import { USER_ROLES, type UserRole } from '../store/types.js';
+
+export const PERMISSIONS = [
+  /** See upstream accounts and their state (never credentials). */
+  'accounts:read',
+  /** Add, change, remove and test upstream accounts. */
+  'accounts:write',
+  /** Own API keys: list, create, revoke one's own. */
+  'keys:own',
+  /** Every user's API keys, and keys made for other users. */
+  'keys:all',
+  /** Users: list, create, change role, disable. */
+  'users:manage',
+  /** The audit log and its export. */
+  'audit:read',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const GRANTS: Record<UserRole, readonly Permission[]> = {
+  admin: PERMISSIONS,
+  operator: ['accounts:read', 'accounts:write', 'keys:own'],
+  member: ['keys:own'],
+  viewer: ['accounts:read'],
+};
+
+export function roleGrants(role: UserRole, permission: Permission): boolean {
+  return GRANTS[role].includes(permission);
+}
+
+/** Higher ranks hold every permission of lower ones; used to refuse granting beyond one's own. */
+export function roleRank(role: UserRole): number {
+  return { viewer: 0, member: 1, operator: 2, admin: 3 }[role];
+}
+
+export { USER_ROLES, type UserRole };

@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import type { IdentityServices } from '../../services/identity-services.js';
+import { registerAdminRoutes, type AdminRouteDeps } from './admin.js';
+import { registerAuditRoutes } from './audit.js';
+import { registerAuthRoutes } from './auth.js';
+import { registerOwnKeyRoutes } from './keys.js';
+import { registerUserRoutes } from './users.js';
+
+export type ApiRouteDeps = AdminRouteDeps & IdentityServices;
+
+/**
+ * Every /api route: sign-in, the user's own keys, and the admin API. Each declares its policy;
+ * route-policy.ts checks them (and app.ts installs it before any route exists).
+ */
+export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): void {
+  registerAuthRoutes(app, deps);
+  registerOwnKeyRoutes(app, deps.apiKeys);
+  registerAdminRoutes(app, deps);
+  registerUserRoutes(app, deps.users);
+  registerAuditRoutes(app, deps.auditLog);
+}
