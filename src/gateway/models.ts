@@ -1,3 +1,4 @@
+import type { Principal } from './call.js';
 import type { AccountPool } from './scheduler/account-pool.js';
 import type { UpstreamModel } from '../upstreams/types.js';
 
@@ -8,13 +9,29 @@ export interface ListedModel extends UpstreamModel {
 }
 
 /**
+ * Which of the pool's models a caller's key may use. Today every key may use every model; a
+ * per-key model list plugs in here, and /v1/models (both shapes) lists only what it lets through.
+ */
+export type ModelAccess = (principal: Principal, models: ListedModel[]) => ListedModel[];
+
+export const everyModel: ModelAccess = (_principal, models) => models;
+
+/**
  * The models the pool can serve: each usable account's own list (an explicit model list in its
  * configuration, or what its upstream reports), merged. Upstream lists are cached for minutes.
  */
 export class ModelCatalog {
   private readonly cache = new Map<string, { models: UpstreamModel[]; until: number }>();
 
-  constructor(private readonly pool: AccountPool) {}
+  constructor(
+    private readonly pool: AccountPool,
+    private readonly access: ModelAccess = everyModel,
+  ) {}
+
+  /** The models this caller's key may use. */
+  async listFor(principal: Principal): Promise<ListedModel[]> {
+    return this.access(principal, await this.list());
+  }
 
   async list(): Promise<ListedModel[]> {
     const merged = new Map<string, ListedModel>();

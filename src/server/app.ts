@@ -10,6 +10,7 @@ import { createMessagesFront } from './messages-front.js';
 import { newRequestId } from './request-id.js';
 import { RequestTracker } from './request-tracker.js';
 import { registerApiRoutes, type ApiRouteDeps } from './routes/api.js';
+import { registerChatCompletionsRoutes } from './routes/chat-completions.js';
 import { registerHealthRoutes, type HealthDeps } from './routes/health.js';
 import { MessagesEndpoint, registerMessagesRoutes, type MessagesRouteDeps } from './routes/messages.js';
 import { registerModelRoutes } from './routes/models.js';
@@ -113,7 +114,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   registerHealthRoutes(app, deps.health);
   registerMessagesRoutes(app, endpoint);
-  registerModelRoutes(app, { catalog: deps.catalog, authenticator: deps.messages.authenticator });
+  registerChatCompletionsRoutes(app, deps.messages, deps.logger, accessLog);
+  registerModelRoutes(app, {
+    catalog: deps.catalog,
+    authenticator: deps.messages.authenticator,
+    logger: deps.logger,
+  });
   registerApiRoutes(app, deps.admin);
   return app;
 }

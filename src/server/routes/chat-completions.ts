@@ -1,0 +1,112 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { InvalidRequestError } from '../../errors.js';
+import type { CallSummary, MessagesCall, Principal } from '../../gateway/call.js';
+import type { Logger } from '../../observability/logger.js';
+import { chatCompletionRequestSchema } from '../../protocols/openai/chat-request-schema.js';
+import {
+  requestToAnthropic,
+  type RequestMappingOptions,
+} from '../../protocols/openai/request-to-anthropic.js';
+import { parseInput } from '../../services/parse-input.js';
+import { pathOf, type AccessLog } from '../access-log.js';
+import { clientKeyFrom, singleHeader } from '../client-credentials.js';
+import { parseJsonBody } from '../json-body.js';
+import { ChatCompletionsSink } from '../openai/chat-completions-sink.js';
+import { openAiErrorHandler, toOpenAiErrorReply } from '../openai/openai-error-reply.js';
+import { HttpResponseSink } from '../response-sink.js';
+import { MESSAGES_BODY_LIMIT, type MessagesRouteDeps } from './messages.js';
+
+export interface ChatCompletionsDeps extends MessagesRouteDeps {
+  /** How http(s) image URLs are treated; refused unless the operator allows forwarding them. */
+  remoteImages?: RequestMappingOptions['remoteImages'];
+}
+
+/**
+ * `POST /v1/chat/completions`: the OpenAI request is translated to an Anthropic Messages body and
+ * run through the same pipeline as `/v1/messages` (scheduling, failover, ledger, metrics); the
+ * answer is translated back on its way out by ChatCompletionsSink. Errors are OpenAI-shaped.
+ */
+export function registerChatCompletionsRoutes(
+  app: FastifyInstance,
+  deps: ChatCompletionsDeps,
+  logger: Logger,
+  accessLog: AccessLog,
+): void {
+  const mapping: RequestMappingOptions = { remoteImages: deps.remoteImages ?? 'refuse' };
+  app.post(
+    '/v1/chat/completions',
+    { bodyLimit: MESSAGES_BODY_LIMIT, errorHandler: openAiErrorHandler(logger) },
+    async (request, reply) => {
+      request.selfLogged = true;
+      reply.hijack();
+      const res = reply.raw;
+      const sink = new HttpResponseSink(res);
+      let principal: Principal | undefined;
+      let summary: CallSummary | undefined;
+      let status = 200;
+      try {
+        const found = deps.authenticator.authenticate(clientKeyFrom(request.headers));
+        principal = found instanceof Promise ? await found : found;
+        const parsed = parseInput(chatCompletionRequestSchema, objectBody(request.body));
+        const anthropic = requestToAnthropic(parsed, mapping);
+        const call: MessagesCall = {
+          requestId: request.id,
+          operation: 'messages',
+          body: Buffer.from(JSON.stringify(anthropic)),
+          request: anthropic,
+          principal,
+          anthropicVersion: undefined,
+          anthropicBeta: undefined,
+          sessionId: undefined,
+          startedAt: request.startedAt,
+          deadline: deadlineOf(request.headers, deps.requestDeadlineMs),
+        };
+        const translating = new ChatCompletionsSink(sink, {
+          requestId: request.id,
+          model: parsed.model,
+          stream: parsed.stream === true,
+          includeUsage: parsed.stream === true && parsed.stream_options?.include_usage === true,
+          created: Math.floor(Date.now() / 1000),
+        });
+        summary = await deps.pipeline.handle(call, translating);
+        status = summary.status;
+      } catch (error) {
+        // The pipeline only throws before the first byte; a started response cannot take a status.
+        const answer = toOpenAiErrorReply(error, logger, request.id);
+        status = sink.closed ? 499 : answer.status;
+        if (sink.headersSent) sink.end();
+        else if (!sink.closed) {
+          res.writeHead(answer.status, answer.headers);
+          res.end(answer.body);
+        }
+      }
+      accessLog.write({
+        requestId: request.id,
+        method: request.method,
+        path: pathOf(request.url),
+        status,
+        startedAt: request.startedAt,
+        ip: request.ip,
+        keyId: principal?.apiKeyId,
+        summary,
+      });
+    },
+  );
+}
+
+function objectBody(body: unknown): unknown {
+  const json = parseJsonBody(body);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new InvalidRequestError('body: must be a JSON object.');
+  }
+  return json;
+}
+
+/** The client's own deadline (OpenAI's SDK sends x-stainless-timeout too, in seconds), capped by ours. */
+function deadlineOf(headers: IncomingHttpHeaders, capMs: number): number {
+  const header = singleHeader(headers, 'x-stainless-timeout');
+  const seconds = header !== undefined ? Number(header) : NaN;
+  const clientMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : capMs;
+  return Date.now() + Math.min(clientMs, capMs);
+}
