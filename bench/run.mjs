@@ -7,13 +7,15 @@
 // Env: BENCH_DURATION (s, default 15), BENCH_CONNECTIONS (50), BENCH_TTFB_REQUESTS (500),
 //      BENCH_PG_URL (admin URL, default postgres://postgres@127.0.0.1:5432/postgres),
 //      BENCH_QUIET_WAIT_MS (how long each phase waits for other processes to go quiet, 60000),
-//      BENCH_RETRIES (re-runs of a phase disturbed by other processes, 1).
+//      BENCH_RETRIES (re-runs of a phase disturbed by other processes, 1),
+//      BENCH_CLAUDE_CLI=0 skips the claude_cli section at the end (bench/claude-cli.mjs; BENCH_CLI_* knobs there).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import prettier from 'prettier';
+import { benchClaudeCli } from './claude-cli.mjs';
 import { runLoad } from './lib/load.mjs';
 import { coreMeter, cpuMeter, pidsNamed, RssSampler, waitForQuiet } from './lib/proc-stats.mjs';
 import {
@@ -264,6 +266,12 @@ async function main() {
     benchSwitchyard('Switchyard PGlite', 'pglite', mockUrl, mock.pid),
   );
   await stopProcess(mock);
+  // claude_cli accounts (Claude Code CLI pool): its own mock and gateways, on both cores.
+  if (process.env.BENCH_CLAUDE_CLI !== '0') {
+    await attempt('claudeCli', 'claude_cli', () =>
+      benchClaudeCli({ main: MAIN, work: join(WORK, 'claude-cli'), log }),
+    );
+  }
 
   const meta = {
     date: new Date().toISOString(),

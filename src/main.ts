@@ -4,7 +4,8 @@ import { registerAccountCommands } from './cli/accounts.js';
 import { loadConfigOrExit, runCommand } from './cli/context.js';
 import { registerKeyCommands } from './cli/keys.js';
 import { mockUpstreamCommand } from './cli/mock-upstream.js';
-import { startCommand } from './cli/start.js';
+import { gatewayCommand, startCommand } from './cli/start.js';
+import { workerCommand } from './cli/worker.js';
 import { migrateStore } from './store/index.js';
 
 const number = (value: string) => {
@@ -23,6 +24,23 @@ program
   .command('start')
   .description('run the gateway (embedded database unless DATABASE_URL is set)')
   .action(() => runCommand(startCommand));
+
+program
+  .command('gateway')
+  .description('run a gateway in distributed mode (needs DATABASE_URL postgres:// and REDIS_URL)')
+  .action(() => runCommand(gatewayCommand));
+
+program
+  .command('worker')
+  .description('run a worker holding some accounts (needs DATABASE_URL postgres:// and REDIS_URL)')
+  .requiredOption('--accounts <names>', 'comma-separated account names (or ids) this worker holds')
+  .option(
+    '--capacity <n>',
+    "jobs run at once in total (default: the sum of the accounts' max concurrency)",
+    number,
+  )
+  .option('--id <id>', 'worker id in the registry (default: host-pid-random)')
+  .action((options) => runCommand(() => workerCommand(options)));
 
 program
   .command('migrate')

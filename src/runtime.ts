@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
-import { MessagesPipeline } from './gateway/pipeline.js';
+import type { GatewayCluster } from './cluster/gateway-cluster.js';
+import { createPipeline } from './cluster/gateway-cluster.js';
 import { ModelCatalog } from './gateway/models.js';
 import { AccountPool } from './gateway/scheduler/account-pool.js';
 import { Scheduler } from './gateway/scheduler/scheduler.js';
@@ -47,6 +48,8 @@ export async function createRuntime(
   store: Store,
   masterKey: Buffer,
   logger: Logger,
+  /** Distributed mode (`switchyard gateway`): worker-served accounts go through the queue. */
+  cluster?: GatewayCluster,
 ): Promise<Runtime> {
   const secretBox = new SecretBox(masterKey);
   const queue = new InProcessAdmissionQueue(config.queue.maxDepth);
@@ -58,6 +61,7 @@ export async function createRuntime(
     kinds,
     logger,
     onCapacity: () => queue.wakeAll(),
+    ...(cluster ? { remote: cluster.poolRemote() } : {}),
   });
   const ledger = new UsageLedger(store.usage, logger, {
     flushIntervalMs: config.usage.flushIntervalMs,
@@ -79,7 +83,7 @@ export async function createRuntime(
   const scheduler = new Scheduler(pool, queue, new StickyMap(config.scheduler.stickyTtlMs), {
     maxQueueWaitMs: config.queue.maxWaitMs,
   });
-  const pipeline = new MessagesPipeline({
+  const pipeline = createPipeline(cluster, {
     scheduler,
     ledger,
     metrics,
@@ -104,6 +108,7 @@ export async function createRuntime(
 
   const firstStart = await bootstrap(store, accounts, config.bootstrapAnthropicApiKey);
   await pool.reload();
+  await cluster?.start(pool);
   for (const account of pool.accounts()) {
     if (account.simulated) {
       logger.warn(
@@ -130,12 +135,14 @@ export async function createRuntime(
     catalog: new ModelCatalog(pool),
     health: { ping: () => store.ping(), metrics },
     admin: { accounts, apiKeys, adminToken, ...identity },
+    requestEvents: cluster?.requestEvents,
   });
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       for (const timer of timers) clearInterval(timer);
+      cluster?.stop();
       await closeWithGrace(app, config.shutdownGraceMs, logger);
       await ledger.stop();
       await authenticator.stop();

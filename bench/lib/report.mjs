@@ -122,6 +122,8 @@ export function evaluateTargets(results) {
   check('PGlite throughput, non-streaming', '≥ 80 % of bare', liteNon.percent, '%', (v) => v >= 80);
   check('PGlite throughput, streaming', '≥ 80 % of bare', liteStream.percent, '%', (v) => v >= 80);
   check('PGlite peak RSS', '≤ 400 MB', rss('pglite'), 'MB', (v) => v <= 400);
+  const cliTarget = claudeCliTarget(results.claudeCli);
+  if (cliTarget) checks.push(cliTarget);
   return checks;
 }
 
@@ -161,6 +163,10 @@ export function collectErrors(results) {
       total += t.non2xx + t.errors + t.malformed + discardedTtfb;
       rows.push([label, `TTFB probe (${t.malformed} malformed streams)`, t.non2xx, t.errors, 0, '–']);
     }
+  }
+  for (const row of claudeCliErrorRows(results.claudeCli)) {
+    total += row[3];
+    rows.push(row);
   }
   return { total, rows };
 }
@@ -242,7 +248,7 @@ export function buildReport(results, meta) {
   const out = [];
   out.push(`# Switchyard benchmark — ${meta.date}`);
   out.push('');
-  if (errors.total > 0 || failedTargets.length > 0) {
+  if (errors.total > 0 || failedTargets.length > 0 || results.claudeCli?.ok === false) {
     out.push(
       `> **⚠ THIS RUN HAD ERRORS: ${errors.total} failed requests` +
         (failedTargets.length ? `, ${failedTargets.length} target(s) could not run` : '') +
@@ -259,6 +265,7 @@ export function buildReport(results, meta) {
   out.push('');
   out.push(resultsTable(results));
   out.push('');
+  if (results.claudeCli !== undefined) out.push(...claudeCliSection(results.claudeCli));
   out.push('## Targets');
   out.push('');
   out.push(
@@ -297,4 +304,174 @@ export function buildReport(results, meta) {
   for (const line of meta.setup) out.push(`- ${line}`);
   out.push('');
   return { markdown: out.join('\n'), checks, errors };
+}
+
+// ---- claude_cli section (bench/claude-cli.mjs) ----
+
+/** The claude_cli section: TTFT per path, memory per CLI process, the concurrency ramp. */
+export function claudeCliSection(cli) {
+  const out = ['## claude_cli: Claude Code CLI pool', ''];
+  if (!cli?.ok) {
+    out.push(`**claude_cli did not run: ${cli?.error ?? 'skipped'}**`, '');
+    return out;
+  }
+  const o = cli.options;
+  const { direct, warm, spare, spareSecond, cold } = cli.phases;
+  out.push(
+    `One gateway (\`node dist/main.js start\`, PGlite, fresh data dir) whose only account is \`claude_cli\` ` +
+      `(${cli.claudeVersion}, API-key credential, \`--base-url\` = the mock upstream: \`mock-upstream --words ${WORDS_CLI} ` +
+      `--ttft ${o.mockTtftMs}\`). The gateway and its \`claude\` processes run on cores 0–1; the mock and the client on core 0. ` +
+      'TTFT = time from sending a streaming request to its first `content_block_delta`. ' +
+      '"Added" = that path minus the mock directly.',
+  );
+  out.push('');
+  const added = (p) => `${signed(p.p50 - direct.p50)} / ${signed(p.p99 - direct.p99)}`;
+  const noisy = (p) => (p.cpu && p.cpu.other > 15 ? ` ⚠ others used ${num(p.cpu.other, 0)} % of a core` : '');
+  const rows = [
+    ['mock upstream directly', direct, `${direct.count} sequential requests`],
+    [
+      'warm: conversation turn on its live process',
+      warm,
+      `${warm.conversations} conversations × ${o.turns} turns, round robin; ${warm.reused} of ${warm.count + warm.errors} reused their process`,
+    ],
+    [
+      'warm spare: first turn of a new conversation',
+      spare,
+      `${spare.count} new conversations, each after a ready spare; ${spare.reused} took a spare; CPU per new conversation: 2 turns + the replacement spare's spawn`,
+    ],
+    [
+      '↳ its second turn (same process)',
+      spareSecond,
+      '100 ms after the first (the replacement spare may still be starting)',
+    ],
+    [
+      'cold: a new process per request',
+      cold,
+      `CLAUDE_CLI_WARM_SPARES=0, a distinct system prompt each; ${cold.spawns} cold spawns, spawn→ready mean ${num(cold.spawnReadyMeanMs, 0)} ms; ` +
+        `TTFT − spawn→ready p50 ${num(cold.firstTurnAfterReadyP50, 1)} ms (a fresh process's first turn, no other spawn meanwhile)`,
+    ],
+  ];
+  // CPU of the gateway and its children per request, split gateway / CLI processes.
+  const perTurn = (p) => {
+    const n = p.count + p.errors;
+    if (!p.cpu || p === direct || n === 0) return '–';
+    const ms = (percent) => (percent * p.cpu.wallS * 10) / n;
+    return `${num(ms(p.cpu.gatewayOwn), 1)} / ${num(ms(p.cpu.cli), 1)}`;
+  };
+  const upstreamCalls = (p) =>
+    p.mockRequests !== undefined && p !== direct && p.count + p.errors > 0
+      ? `; ${num(p.mockRequests / (p.count + p.errors + (p === spare ? spareSecond.count + spareSecond.errors : 0)), 2)} mock requests per turn`
+      : '';
+  out.push(
+    table(
+      [
+        'path',
+        'TTFT p50 / p99 ms',
+        'added p50 / p99 ms',
+        'min / max ms',
+        'failed',
+        'CPU ms / request: gateway / CLI',
+        'notes',
+      ],
+      rows.map(([label, p, note]) => [
+        label,
+        `${num(p.p50)} / ${num(p.p99)}`,
+        p === direct ? '–' : added(p),
+        `${num(p.min)} / ${num(p.max)}`,
+        String(p.errors),
+        perTurn(p),
+        note + upstreamCalls(p) + noisy(p),
+      ]),
+    ),
+  );
+  out.push('');
+  const m = cli.memory;
+  const after = cli.memoryAfterRamp;
+  out.push(
+    `Memory per warm \`claude\` process (${m.processes} live after the warm and spare phases): peak RSS (VmHWM) ` +
+      `median ${num(m.hwmMedian / MB, 0)} MB, max ${num(m.hwmMax / MB, 0)} MB; RSS at rest median ${num(m.rssMedian / MB, 0)} MB. ` +
+      (after?.processes
+        ? `After the ramp (${after.processes} processes): VmHWM max ${num(after.hwmMax / MB, 0)} MB, RSS sum ${num(after.rssSum / MB, 0)} MB. `
+        : '') +
+      `Gateway process peak RSS ${num(cli.gatewayPeakRss / MB, 0)} MB (without its children).`,
+  );
+  out.push('');
+  out.push(
+    `Concurrency: K conversations at once on cores 0–1 (CLAUDE_CLI_MAX_PROCESSES default 16), each doing ${o.rampTurns} ` +
+      'back-to-back continuation turns (no think time, so the next turn may wait for the CLI to finish the last one). ' +
+      `"CPU" = the gateway and all its \`claude\` processes, % of one core (200 = both cores); sustained = p99 TTFT < ${o.p99BoundMs} ms and no failed turn.`,
+  );
+  out.push('');
+  out.push(
+    table(
+      [
+        'K',
+        'turns',
+        'turns/s',
+        'TTFT p50 / p99 ms',
+        'failed',
+        'CPU %',
+        'CPU ms / turn (gateway)',
+        'CLI RSS sum MB',
+        'sustained',
+      ],
+      cli.ramp.map((r) => [
+        String(r.k),
+        String(r.count),
+        num(r.turnsPerS, 1),
+        `${num(r.p50)} / ${num(r.p99)}`,
+        String(r.errors + r.openFailures),
+        num(r.cpu.gateway, 0) + (r.cpu.other > 15 ? ` (⚠ others ${num(r.cpu.other, 0)})` : ''),
+        `${num(r.cpuMsPerTurn, 1)} (${num(r.gatewayMsPerTurn, 1)})`,
+        num(r.cliRssSum / MB, 0),
+        r.sustained ? 'yes' : '**no**',
+      ]),
+    ),
+  );
+  out.push('');
+  const largest = cli.ramp.at(-1);
+  out.push(
+    `Largest K sustained (it and every smaller level): **${cli.sustainedK}**` +
+      (largest && cli.sustainedK === largest.k
+        ? ' (the largest level tested: the real limit is higher or is the process cap)'
+        : '') +
+      `. Section time ${num(cli.totalS, 0)} s.`,
+  );
+  out.push('');
+  return out;
+}
+
+const WORDS_CLI = 20;
+
+/** The claude_cli target row (undefined when the section was skipped). */
+export function claudeCliTarget(cli) {
+  if (cli === undefined) return undefined;
+  const value = cli.ok ? cli.addedP50 : NaN;
+  return {
+    name: 'claude_cli warm-pool added TTFT p50',
+    goal: '≤ 50 ms',
+    measured: Number.isFinite(value) ? `${num(value)} ms` : '–',
+    pass: Number.isFinite(value) ? value <= 50 : undefined,
+  };
+}
+
+/** Failed turns of the claude_cli section, as rows of the Errors table. */
+export function claudeCliErrorRows(cli) {
+  if (!cli?.ok) return [];
+  const rows = [];
+  for (const [name, p] of Object.entries(cli.phases)) {
+    if (p.errors > 0) rows.push(['claude_cli', `${name} (${p.failures.join('; ')})`, '', p.errors, 0, '–']);
+  }
+  for (const r of cli.ramp ?? []) {
+    if (r.errors + r.openFailures > 0)
+      rows.push([
+        'claude_cli',
+        `${r.k} concurrent (${r.failures.join('; ')})`,
+        '',
+        r.errors + r.openFailures,
+        0,
+        '–',
+      ]);
+  }
+  return rows;
 }

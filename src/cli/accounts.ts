@@ -22,6 +22,7 @@ interface AddOptions {
   priority?: number;
   weight?: number;
   models?: string;
+  servedBy?: string;
 }
 
 export function registerAccountCommands(program: Command): void {
@@ -45,6 +46,10 @@ export function registerAccountCommands(program: Command): void {
     .option('--priority <n>', 'lower numbers are tried first (default 10)', integer)
     .option('--weight <n>', 'share of load among accounts of equal priority (default 1)', integer)
     .option('--models <ids>', 'comma-separated model ids this account serves (default: every model)')
+    .option(
+      '--served-by <where>',
+      'distributed mode: gateway (gateways call it) or worker (only `switchyard worker` holding it does); default: worker for claude_cli, gateway otherwise',
+    )
     .action((options: AddOptions) =>
       runCommand(async () => {
         if (!(ACCOUNT_KINDS as readonly string[]).includes(options.kind)) {
@@ -61,6 +66,8 @@ export function registerAccountCommands(program: Command): void {
           if (apiKey === undefined)
             throw new CliError(`The environment variable ${secretEnv} is not set.`, 2);
         }
+        if (options.servedBy !== undefined && !['gateway', 'worker'].includes(options.servedBy))
+          throw new CliError('--served-by must be gateway or worker.', 2);
         const credentialType =
           options.oauthTokenEnv !== undefined ? 'oauth_token' : apiKey !== undefined ? 'api_key' : 'none';
         const view = await withAdmin((admin) =>
@@ -78,7 +85,13 @@ export function registerAccountCommands(program: Command): void {
                   .map((m) => m.trim())
                   .filter(Boolean)
               : undefined,
-            settings: options.kind === 'claude_cli' ? { credentialType } : undefined,
+            settings:
+              options.kind === 'claude_cli' || options.servedBy !== undefined
+                ? {
+                    ...(options.kind === 'claude_cli' ? { credentialType } : {}),
+                    ...(options.servedBy !== undefined ? { servedBy: options.servedBy } : {}),
+                  }
+                : undefined,
           }),
         );
         process.stdout.write(`Added account ${view.name} (${view.kind}, id ${view.id}).\n`);

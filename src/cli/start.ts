@@ -1,14 +1,31 @@
 import { mkdir } from 'node:fs/promises';
+import { GatewayCluster } from '../cluster/gateway-cluster.js';
+import type { QueueParts } from '../cluster/queue-parts.js';
+import type { Config } from '../config/index.js';
 import { resolveMasterKey } from '../identity/master-key.js';
 import { createLogger } from '../observability/logger.js';
 import { createRuntime } from '../runtime.js';
 import { openStore, StoreLockedError } from '../store/index.js';
 import { CliError, loadConfigOrExit } from './context.js';
+import { openClusterParts, requireDistributedConfig } from './distributed.js';
 import { readServerFile, removeServerFile, writeServerFile } from './server-file.js';
 
 /** `switchyard start`: the gateway in one process, on the embedded database by default. */
 export async function startCommand(): Promise<void> {
+  await serve(loadConfigOrExit(), 'embedded');
+}
+
+/**
+ * `switchyard gateway`: the same HTTP server, in distributed mode (PostgreSQL and Redis required);
+ * accounts served by workers go through the queue. Any number of them behind a load balancer.
+ */
+export async function gatewayCommand(): Promise<void> {
   const config = loadConfigOrExit();
+  requireDistributedConfig(config, 'gateway');
+  await serve(config, 'gateway');
+}
+
+async function serve(config: Config, mode: 'embedded' | 'gateway'): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   await mkdir(config.dataDir, { recursive: true });
   let store;
@@ -32,11 +49,24 @@ export async function startCommand(): Promise<void> {
       'credentials are encrypted with the key file in the data dir: back it up, or set SWITCHYARD_MASTER_KEY',
     );
   }
-  const runtime = await createRuntime(config, store, masterKey.key, logger);
+  let parts: QueueParts | undefined;
+  if (mode === 'gateway') {
+    parts = await openClusterParts(config, logger, 'gateway', () => store.close());
+  }
+  const closeParts = async () => parts?.close();
+  const cluster = parts ? new GatewayCluster(parts, config, logger) : undefined;
+  let runtime;
+  try {
+    runtime = await createRuntime(config, store, masterKey.key, logger, cluster);
+  } catch (error) {
+    await closeParts();
+    throw error;
+  }
   try {
     await runtime.app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await runtime.stop();
+    await closeParts();
     await store.close();
     const code = (error as NodeJS.ErrnoException).code;
     throw new CliError(
@@ -50,8 +80,8 @@ export async function startCommand(): Promise<void> {
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   await writeServerFile(config.dataDir, { pid: process.pid, url, token: runtime.adminToken });
-  logger.info({ url, database: store.kind, dataDir: config.dataDir }, 'switchyard listening');
-  printBanner(url, store.kind, runtime.firstStart);
+  logger.info({ url, database: store.kind, dataDir: config.dataDir, mode }, 'switchyard listening');
+  printBanner(url, store.kind, runtime.firstStart, mode);
 
   let shuttingDown = false;
   const shutdown = (signal: string) => {
@@ -61,6 +91,7 @@ export async function startCommand(): Promise<void> {
     void (async () => {
       try {
         await runtime.stop();
+        await closeParts();
         await removeServerFile(config.dataDir);
         await store.close();
         logger.info('stopped');
@@ -81,8 +112,13 @@ function printBanner(
   url: string,
   database: string,
   firstStart: Awaited<ReturnType<typeof createRuntime>>['firstStart'],
+  mode: 'embedded' | 'gateway',
 ) {
-  const lines = [`Switchyard is listening on ${url} (database: ${database}).`];
+  const lines = [
+    mode === 'gateway'
+      ? `Switchyard gateway is listening on ${url} (database: ${database}, distributed mode).`
+      : `Switchyard is listening on ${url} (database: ${database}).`,
+  ];
   if (firstStart.createdAccount) {
     const a = firstStart.createdAccount;
     lines.push(

@@ -14,6 +14,7 @@ import { RedisKeys } from '../queue/redis-keys.js';
 import { RedisResultStream } from '../queue/redis-result-stream.js';
 import type { ResultStream } from '../queue/result-stream.js';
 import { InMemoryWorkerRegistry } from './in-memory-worker-registry.js';
+import { InProcessJobControl, RedisJobControl, type JobControl } from './job-control.js';
 import { RedisWorkerRegistry } from './redis-worker-registry.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
@@ -22,6 +23,8 @@ export interface QueueParts {
   jobs: JobQueue;
   results: ResultStream;
   workers: WorkerRegistry;
+  /** Cancels and the request index (src/cluster/job-control.ts). */
+  control: JobControl;
   /** Closes consumers gracefully, then every connection. */
   close(): Promise<void>;
 }
@@ -29,6 +32,7 @@ export interface QueueParts {
 export function createEmbeddedParts(cluster: ClusterConfig): QueueParts {
   const jobs = new InProcessJobQueue({ retentionMs: cluster.jobRetentionMs });
   const results = new InProcessResultStream(cluster.resultStream);
+  const control = new InProcessJobControl();
   return {
     mode: 'embedded',
     jobs,
@@ -37,9 +41,11 @@ export function createEmbeddedParts(cluster: ClusterConfig): QueueParts {
       lostAfterMs: cluster.lostAfterMs,
       forgetAfterMs: cluster.forgetAfterMs,
     }),
+    control,
     close: async () => {
       await jobs.close();
       await results.close();
+      await control.close();
     },
   };
 }
@@ -77,6 +83,7 @@ export async function openDistributedParts(
     const keys = new RedisKeys(redis.keyPrefix);
     const jobs = new RedisJobQueue({ url: redis.url, keys, command, retentionMs: cluster.jobRetentionMs });
     const results = new RedisResultStream(writes, blocking, keys, cluster.resultStream);
+    const control = new RedisJobControl(writes, keys, redis.url);
     return {
       mode: 'distributed',
       jobs,
@@ -85,9 +92,11 @@ export async function openDistributedParts(
         lostAfterMs: cluster.lostAfterMs,
         forgetAfterMs: cluster.forgetAfterMs,
       }),
+      control,
       close: async () => {
         await jobs.close();
         await results.close();
+        await control.close();
         for (const client of opened) client.disconnect();
       },
     };

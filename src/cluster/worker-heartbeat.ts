@@ -23,6 +23,12 @@ export class WorkerHeartbeat {
     this.timer.unref();
   }
 
+  /** Stops heartbeating without deregistering: the registry marks the worker lost (tests, faults). */
+  pause(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;

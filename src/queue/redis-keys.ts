@@ -34,4 +34,19 @@ export class RedisKeys {
   get workersStarted(): string {
     return `${this.prefix}:workers:started`;
   }
+
+  /** String: set when a gateway cancels a job, so a worker that takes it later skips it. */
+  cancel(jobId: string): string {
+    return `${this.prefix}:cancel:${jobId}`;
+  }
+
+  /** Pub/sub channel: job ids cancelled by gateways; workers running them abort. */
+  get cancelChannel(): string {
+    return `${this.prefix}:cancels`;
+  }
+
+  /** Hash: who owns a request (api key id, user id) and which attempt's stream answers it. */
+  request(requestId: string): string {
+    return `${this.prefix}:req:${requestId}`;
+  }
 }

@@ -14,6 +14,7 @@ import { registerChatCompletionsRoutes } from './routes/chat-completions.js';
 import { registerHealthRoutes, type HealthDeps } from './routes/health.js';
 import { MessagesEndpoint, registerMessagesRoutes, type MessagesRouteDeps } from './routes/messages.js';
 import { registerModelRoutes } from './routes/models.js';
+import { registerRequestEventsRoutes, type RequestEventsSource } from './routes/request-events.js';
 import { installRoutePolicy } from './routes/route-policy.js';
 
 declare module 'fastify' {
@@ -37,6 +38,8 @@ export interface AppDeps {
   health: HealthDeps;
   /** The /api routes: sign-in, users' own keys, the admin API. */
   admin: ApiRouteDeps;
+  /** Resumable streams (distributed mode); GET /v1/requests/{id}/events answers 404 without. */
+  requestEvents?: RequestEventsSource | undefined;
 }
 
 const SMALL_BODY_LIMIT = 1024 * 1024;
@@ -121,5 +124,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logger: deps.logger,
   });
   registerApiRoutes(app, deps.admin);
+  registerRequestEventsRoutes(app, {
+    authenticator: deps.messages.authenticator,
+    source: deps.requestEvents,
+  });
   return app;
 }

@@ -14,6 +14,16 @@ export interface AccountPoolDeps {
   logger: Logger;
   /** Called when an account may have become usable (a cooldown ended, an account was added). */
   onCapacity: () => void;
+  /**
+   * Distributed gateways: accounts served by workers (claude_cli, or `servedBy: 'worker'`) get a
+   * queued upstream instead of their adapter, and are candidates only while a live worker holds
+   * them (setLiveAccounts). Their credential is never decrypted here.
+   */
+  remote?: {
+    servedByWorker(record: AccountRecord): boolean;
+    /** The queued upstream; `local` is the account's own adapter without its credential. */
+    create(record: AccountRecord, local: Upstream): Upstream;
+  };
 }
 
 const configFingerprint = (r: AccountRecord) =>
@@ -55,11 +65,41 @@ interface PoolEntry {
 export class AccountPool {
   private readonly byId = new Map<string, PoolEntry>();
   private list: PoolAccount[] = [];
+  private all: PoolAccount[] = [];
+  /** Worker-served accounts some live worker holds; undefined until the first registry poll. */
+  private live: ReadonlySet<string> | undefined;
+  private readonly remoteIds = new Set<string>();
 
   constructor(private readonly deps: AccountPoolDeps) {}
 
+  /** The accounts that may take requests now (worker-served ones only while a worker holds them). */
   accounts(): readonly PoolAccount[] {
     return this.list;
+  }
+
+  /** Whether the account is served through workers (distributed gateways only). */
+  isWorkerServed(id: string): boolean {
+    return this.remoteIds.has(id);
+  }
+
+  /**
+   * The worker-served accounts that a live worker holds (from the worker registry). The others
+   * leave the candidates until their worker returns; nothing new is queued for them.
+   */
+  setLiveAccounts(ids: ReadonlySet<string>): void {
+    const before = this.list.length;
+    const gained = [...ids].some((id) => this.remoteIds.has(id) && !this.live?.has(id));
+    this.live = ids;
+    this.refreshList();
+    if (gained || this.list.length !== before) this.deps.onCapacity();
+  }
+
+  private refreshList(): void {
+    const live = this.live;
+    this.list =
+      this.remoteIds.size === 0
+        ? this.all
+        : this.all.filter((a) => !this.remoteIds.has(a.id) || live?.has(a.id) === true);
   }
 
   get(id: string): PoolAccount | undefined {
@@ -106,7 +146,14 @@ export class AccountPool {
       this.byId.delete(id);
       void entry.account.upstream.close().catch(() => undefined);
     }
-    this.list = [...this.byId.values()].map((e) => e.account);
+    this.all = [...this.byId.values()].map((e) => e.account);
+    this.remoteIds.clear();
+    if (this.deps.remote) {
+      for (const account of this.all) {
+        if (this.deps.remote.servedByWorker(account.record)) this.remoteIds.add(account.id);
+      }
+    }
+    this.refreshList();
     this.deps.onCapacity();
   }
 
@@ -128,7 +175,7 @@ export class AccountPool {
   /** Ends cooldowns whose time has passed; run periodically so state is saved and waiters wake. */
   sweep(now: number): void {
     let freed = false;
-    for (const account of this.list) {
+    for (const account of this.all) {
       const change = account.refresh(now);
       if (change) {
         freed = true;
@@ -139,7 +186,7 @@ export class AccountPool {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(this.list.map((a) => a.upstream.close()));
+    await Promise.allSettled(this.all.map((a) => a.upstream.close()));
   }
 
   private save(account: PoolAccount, change: StateChange): void {
@@ -163,6 +210,14 @@ export class AccountPool {
     unreadable: boolean;
   } {
     const kind = this.deps.kinds.get(record.kind);
+    const remote = this.deps.remote;
+    if (remote?.servedByWorker(record)) {
+      // The worker decrypts the credential; this process only needs the adapter's request checks.
+      const local = kind.create({
+        ...upstreamAccountOf({ ...record, encryptedCredential: null }, this.deps.secretBox).account,
+      });
+      return { upstream: remote.create(record, local), simulated: kind.simulated, unreadable: false };
+    }
     const { account, unreadable } = upstreamAccountOf(record, this.deps.secretBox);
     if (unreadable) {
       this.deps.logger.error(

@@ -1,0 +1,91 @@
+/**
+ * What a distributed gateway (`switchyard gateway`) adds to the runtime: worker-served accounts
+ * become queued upstreams (src/upstreams/queued/), candidates only while a live worker holds them
+ * (the worker registry, polled), calls are tracked so queued attempts know their owner and
+ * deadline, and GET /v1/requests/{id}/events can resume their streams.
+ */
+import type { Config } from '../config/index.js';
+import { MessagesPipeline, type PipelineDeps } from '../gateway/pipeline.js';
+import type { AccountPool, AccountPoolDeps } from '../gateway/scheduler/account-pool.js';
+import type { Logger } from '../observability/logger.js';
+import { laneOf } from '../queue/job.js';
+import type { RequestEventsSource } from '../server/routes/request-events.js';
+import { QueuedUpstream } from '../upstreams/queued/index.js';
+import { CallDirectory, TrackingPipeline } from './call-directory.js';
+import type { QueueParts } from './queue-parts.js';
+import { servedByWorker } from './served-by.js';
+import { liveAccounts } from './worker-registry.js';
+
+/** How often a gateway reads the worker registry (at most; never slower than heartbeats). */
+const MAX_POLL_MS = 1_000;
+
+export class GatewayCluster {
+  readonly calls = new CallDirectory();
+  readonly requestEvents: RequestEventsSource;
+  private timer: NodeJS.Timeout | undefined;
+  private lastLive = '';
+
+  constructor(
+    readonly parts: QueueParts,
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {
+    this.requestEvents = {
+      control: parts.control,
+      results: parts.results,
+      idleMs: config.upstream.idleTimeoutMs + 5_000,
+    };
+  }
+
+  poolRemote(): NonNullable<AccountPoolDeps['remote']> {
+    const deps = {
+      jobs: this.parts.jobs,
+      results: this.parts.results,
+      control: this.parts.control,
+      calls: this.calls,
+      resultTtlMs: this.config.cluster.resultStream.ttlMs,
+      logger: this.logger,
+    };
+    return {
+      servedByWorker,
+      create: (record, local) => new QueuedUpstream(record.id, laneOf(record.id, true), local, deps),
+    };
+  }
+
+  /** Reads the registry now, then keeps the pool's live accounts current. */
+  async start(pool: AccountPool): Promise<void> {
+    await this.poll(pool);
+    const every = Math.min(this.config.cluster.heartbeatIntervalMs, MAX_POLL_MS);
+    this.timer = setInterval(() => {
+      this.poll(pool).catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'could not read the worker registry'),
+      );
+    }, every);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async poll(pool: AccountPool): Promise<void> {
+    const live = liveAccounts(await this.parts.workers.list());
+    const ids = new Set(live.keys());
+    pool.setLiveAccounts(ids);
+    const summary = [...ids]
+      .filter((id) => pool.isWorkerServed(id))
+      .sort()
+      .join(',');
+    if (summary !== this.lastLive) {
+      this.lastLive = summary;
+      const names = [...ids].filter((id) => pool.isWorkerServed(id)).map((id) => pool.get(id)?.name ?? id);
+      this.logger.info({ accounts: names }, 'worker-served accounts with a live worker');
+    }
+  }
+}
+
+/** The pipeline of the runtime: tracked calls on a distributed gateway, the plain one otherwise. */
+export function createPipeline(cluster: GatewayCluster | undefined, deps: PipelineDeps): MessagesPipeline {
+  return cluster ? new TrackingPipeline(deps, cluster.calls) : new MessagesPipeline(deps);
+}
