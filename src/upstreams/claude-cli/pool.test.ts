@@ -110,6 +110,17 @@ describe('ProcessPool', () => {
     third.release({ clean: false, abandoned: false });
   });
 
+  it('starts a spare in the last free slot (a new process is not counted twice)', async () => {
+    const p = make({ warmSpares: 1, maxProcesses: 3 });
+    const a = await p.acquire(request());
+    const b = await p.acquire(request());
+    expect(b.origin).toBe('cold');
+    await until(() => p.stats().processes.spare === 1);
+    const c = await p.acquire(request());
+    expect(c.origin).toBe('spare');
+    for (const lease of [a, b, c]) lease.release({ clean: false, abandoned: false });
+  });
+
   it('never runs more than maxProcesses: evicts an idle one, or waits, then gives up', async () => {
     const p = make({ maxProcesses: 2 });
     const a = await p.acquire(request({ configKey: 'a' }));
