@@ -3,9 +3,6 @@ import { Command, InvalidArgumentError } from 'commander';
 import { registerAccountCommands } from './cli/accounts.js';
 import { loadConfigOrExit, runCommand } from './cli/context.js';
 import { registerKeyCommands } from './cli/keys.js';
-import { mockUpstreamCommand } from './cli/mock-upstream.js';
-import { gatewayCommand, startCommand } from './cli/start.js';
-import { workerCommand } from './cli/worker.js';
 import { migrateStore } from './store/index.js';
 
 const number = (value: string) => {
@@ -15,6 +12,8 @@ const number = (value: string) => {
   return parsed;
 };
 
+// Each command's module is loaded when it runs: `start` never loads the distributed mode's Redis
+// clients, and a CLI call never loads the server.
 const program = new Command('switchyard')
   .description('Serve one Claude API from many Claude accounts.')
   .showHelpAfterError()
@@ -23,12 +22,12 @@ const program = new Command('switchyard')
 program
   .command('start')
   .description('run the gateway (embedded database unless DATABASE_URL is set)')
-  .action(() => runCommand(startCommand));
+  .action(() => runCommand(async () => (await import('./cli/start.js')).startCommand()));
 
 program
   .command('gateway')
   .description('run a gateway in distributed mode (needs DATABASE_URL postgres:// and REDIS_URL)')
-  .action(() => runCommand(gatewayCommand));
+  .action(() => runCommand(async () => (await import('./cli/start.js')).gatewayCommand()));
 
 program
   .command('worker')
@@ -40,7 +39,7 @@ program
     number,
   )
   .option('--id <id>', 'worker id in the registry (default: host-pid-random)')
-  .action((options) => runCommand(() => workerCommand(options)));
+  .action((options) => runCommand(async () => (await import('./cli/worker.js')).workerCommand(options)));
 
 program
   .command('migrate')
@@ -65,6 +64,8 @@ program
   .option('--ttft <ms>', 'extra delay before the first token', number)
   .option('--tps <n>', 'output tokens per second (0: all at once)', number)
   .option('--words <n>', 'answer length in words', number)
-  .action((options) => runCommand(() => mockUpstreamCommand(options)));
+  .action((options) =>
+    runCommand(async () => (await import('./cli/mock-upstream.js')).mockUpstreamCommand(options)),
+  );
 
 await program.parseAsync();

@@ -7,7 +7,6 @@ import { createLogger } from '../observability/logger.js';
 import { createRuntime } from '../runtime.js';
 import { openStore, StoreLockedError } from '../store/index.js';
 import { CliError, loadConfigOrExit } from './context.js';
-import { openClusterParts, requireDistributedConfig } from './distributed.js';
 import { readServerFile, removeServerFile, writeServerFile } from './server-file.js';
 
 /** `switchyard start`: the gateway in one process, on the embedded database by default. */
@@ -21,6 +20,7 @@ export async function startCommand(): Promise<void> {
  */
 export async function gatewayCommand(): Promise<void> {
   const config = loadConfigOrExit();
+  const { requireDistributedConfig } = await import('./distributed.js');
   requireDistributedConfig(config, 'gateway');
   await serve(config, 'gateway');
 }
@@ -51,6 +51,8 @@ async function serve(config: Config, mode: 'embedded' | 'gateway'): Promise<void
   }
   let parts: QueueParts | undefined;
   if (mode === 'gateway') {
+    // Loaded only here: embedded mode never loads the Redis clients.
+    const { openClusterParts } = await import('./distributed.js');
     parts = await openClusterParts(config, logger, 'gateway', () => store.close());
   }
   const closeParts = async () => parts?.close();
