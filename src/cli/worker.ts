@@ -1,6 +1,7 @@
 import { resolveMasterKey } from '../identity/master-key.js';
 import { SecretBox } from '../identity/secret-box.js';
 import { createLogger } from '../observability/logger.js';
+import { serveWorkerMetrics, workerMetricsRegistry } from '../cluster/worker-metrics.js';
 import { startWorkerNode, WorkerAccountsError } from '../cluster/worker-node.js';
 import { openStore } from '../store/index.js';
 import { CliError, loadConfigOrExit } from './context.js';
@@ -60,7 +61,28 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
     throw error;
   }
   const names = node.accounts.map((a) => a.name);
-  logger.info({ id: node.id, accounts: names }, 'worker ready');
+  const metricsPort = config.cluster.metricsPort;
+  const metricsServer =
+    metricsPort === undefined
+      ? undefined
+      : await serveWorkerMetrics(
+          workerMetricsRegistry({
+            id: node.id,
+            accounts: node.accounts,
+            inFlight: () => node.runner.inFlight,
+            claudeCli: node.claudeCli,
+          }),
+          metricsPort,
+          config.host,
+        ).catch(async (error: unknown) => {
+          await node.stop(0);
+          await parts.close();
+          await store.close();
+          throw new CliError(
+            `Cannot serve worker metrics on ${config.host}:${metricsPort} (WORKER_METRICS_PORT): ${(error as Error).message}`,
+          );
+        });
+  logger.info({ id: node.id, accounts: names, metricsPort }, 'worker ready');
   process.stdout.write(`  Switchyard worker ${node.id} is serving: ${names.join(', ')}.\n`);
 
   let shuttingDown = false;
@@ -70,6 +92,7 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
     logger.info({ signal, graceMs: config.shutdownGraceMs }, 'worker shutting down: finishing running jobs');
     void (async () => {
       try {
+        metricsServer?.close();
         const { finished } = await node.stop(config.shutdownGraceMs);
         if (!finished) logger.warn('grace period over: unfinished jobs go to another worker');
         await parts.close();

@@ -36,6 +36,8 @@ export interface WorkerNode {
   id: string;
   accounts: AccountRecord[];
   runner: JobRunner;
+  /** The Claude Code process pool of this worker's claude_cli accounts (for metrics). */
+  claudeCli: ClaudeCliContext;
   /** Stops taking jobs, lets running ones finish within the grace period, deregisters. */
   stop(graceMs: number): Promise<{ finished: boolean }>;
   /** Stops heartbeats only (tests: a worker that hangs). */
@@ -128,6 +130,7 @@ export async function startWorkerNode(deps: {
     id,
     accounts: records,
     runner,
+    claudeCli,
     // A hung worker: the registry marks it lost after WORKER_LOST_AFTER_MS.
     stopHeartbeats: () => heartbeat.pause(),
     stop: (graceMs) =>

@@ -46,6 +46,8 @@ export interface RedisConfig {
 
 export interface ClusterConfig {
   heartbeatIntervalMs: number;
+  /** A worker's metrics port (WORKER_METRICS_PORT); undefined: no metrics server. */
+  metricsPort: number | undefined;
   lostAfterMs: number;
   forgetAfterMs: number;
   resultStream: { maxEntries: number; ttlMs: number };
@@ -152,6 +154,7 @@ export function loadConfig(env: Env = process.env): Config {
       : undefined,
     cluster: {
       heartbeatIntervalMs: raw.WORKER_HEARTBEAT_INTERVAL_MS,
+      metricsPort: raw.WORKER_METRICS_PORT,
       lostAfterMs: raw.WORKER_LOST_AFTER_MS,
       forgetAfterMs: raw.WORKER_FORGET_AFTER_MS,
       resultStream: {

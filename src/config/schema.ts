@@ -75,6 +75,8 @@ export const configSchema = z.object({
   WORKER_LOST_AFTER_MS: positiveInt.default(15_000),
   /** A lost worker is dropped from the registry's listing after this long. */
   WORKER_FORGET_AFTER_MS: positiveInt.default(86_400_000),
+  /** Set: a worker serves its Prometheus metrics (GET /metrics) and GET /health on this port. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
   /** Entries a request's result stream keeps at most (the oldest are trimmed). */
   RESULT_STREAM_MAX_ENTRIES: positiveInt.default(10_000),
   /** A result stream lives this long after its last entry: the window for resuming it. */

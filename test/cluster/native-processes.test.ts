@@ -4,6 +4,7 @@
  * with a live stream, a worker killed outright.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -81,12 +82,22 @@ describe('switchyard gateway / worker processes', () => {
     await setAccounts(inProcess, [{ kind: 'mock', name: 'remote-mock', settings: { servedBy: 'worker' } }]);
     const { secret: key } = await inProcess.runtime.apiKeys.create({ name: 'k' });
     const gateway = await startNativeGateway(c.env);
-    const worker = await c.startNativeWorker(['remote-mock'], { SHUTDOWN_GRACE_MS: '20000' });
+    const metricsPort = await freePort();
+    const worker = await c.startNativeWorker(['remote-mock'], {
+      SHUTDOWN_GRACE_MS: '20000',
+      WORKER_METRICS_PORT: String(metricsPort),
+    });
     await waitFor(async () => {
       const r = await post(gateway.url, key, messagesBody('ready? [[mock words=1]]', false));
       await r.text();
       return r.status === 200 ? true : undefined;
     }, 10_000);
+    // The worker serves its own metrics for Prometheus.
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/switchyard_worker_accounts\{account="remote-mock",worker="[^"]+"\} 1/);
+    expect(metrics).toMatch(/switchyard_worker_jobs_in_flight\{worker="[^"]+"\} 0/);
+    expect(metrics).toContain('switchyard_claude_cli_processes');
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/health`)).status).toBe(200);
 
     const response = await post(gateway.url, key, messagesBody('slow [[mock words=40 tps=20]]', true));
     expect(response.status).toBe(200);
@@ -143,3 +154,14 @@ describe('switchyard gateway / worker processes', () => {
     await refused.text();
   });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}

@@ -75,12 +75,19 @@ describe('docker-compose.yml', () => {
     expect([...used].filter((name) => !documented.has(name))).toEqual([]);
   });
 
-  it('has Prometheus scrape every gateway', () => {
+  it('has Prometheus scrape every gateway and every worker', () => {
     const prometheus = parse(read('deploy/prometheus.yml')) as {
       scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>;
     };
     const targets = prometheus.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
-    expect(targets.sort()).toEqual(byCommand('gateway').map(([name]) => `${name}:3000`));
+    const workers = byCommand('worker').map(([name, service]) => {
+      const port = service.environment?.['WORKER_METRICS_PORT'];
+      expect(port).toMatch(/^\d+$/);
+      return `${name}:${port}`;
+    });
+    expect(targets.sort()).toEqual(
+      [...byCommand('gateway').map(([name]) => `${name}:3000`), ...workers].sort(),
+    );
   });
 
   it('runs only commands the switchyard CLI has', async () => {
