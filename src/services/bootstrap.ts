@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { generatePassword, hashPassword } from '../identity/passwords.js';
-import type { Store } from '../store/types.js';
+import { SwitchyardError } from '../errors.js';
+import { StoreConflictError, type Store } from '../store/types.js';
 import type { AccountsService } from './accounts.js';
 
 export interface BootstrapResult {
@@ -21,29 +22,50 @@ export async function bootstrap(
   const result: BootstrapResult = {};
   if ((await store.users.count()) === 0) {
     const password = generatePassword();
-    await store.users.insert({
-      id: randomUUID(),
-      username: 'admin',
-      passwordHash: await hashPassword(password),
-      role: 'admin',
-      mustChangePassword: true,
+    // Two gateways starting at once on a new database both see no user: the second insert hits
+    // the unique username, which means the admin exists, made by the other one.
+    const created = await unlessTaken(async () => {
+      await store.users.insert({
+        id: randomUUID(),
+        username: 'admin',
+        passwordHash: await hashPassword(password),
+        role: 'admin',
+        mustChangePassword: true,
+      });
     });
-    await store.audit.append({
-      actorType: 'system',
-      actorId: null,
-      action: 'user.create',
-      targetType: 'user',
-      targetId: null,
-      ip: null,
-      details: { username: 'admin', role: 'admin', reason: 'first start' },
-    });
-    result.adminPassword = password;
+    if (created) {
+      await store.audit.append({
+        actorType: 'system',
+        actorId: null,
+        action: 'user.create',
+        targetType: 'user',
+        targetId: null,
+        ip: null,
+        details: { username: 'admin', role: 'admin', reason: 'first start' },
+      });
+      result.adminPassword = password;
+    }
   }
   if ((await store.accounts.count()) === 0) {
-    const account = bootstrapApiKey
-      ? await accounts.add({ kind: 'anthropic_api', name: 'anthropic', apiKey: bootstrapApiKey })
-      : await accounts.add({ kind: 'mock', name: 'mock-demo', maxConcurrency: 16 });
-    result.createdAccount = { name: account.name, kind: account.kind, simulated: account.simulated };
+    await unlessTaken(async () => {
+      const account = bootstrapApiKey
+        ? await accounts.add({ kind: 'anthropic_api', name: 'anthropic', apiKey: bootstrapApiKey })
+        : await accounts.add({ kind: 'mock', name: 'mock-demo', maxConcurrency: 16 });
+      result.createdAccount = { name: account.name, kind: account.kind, simulated: account.simulated };
+    });
   }
   return result;
+}
+
+/** Runs a first-start insert; false when another process made the same row first. */
+async function unlessTaken(insert: () => Promise<void>): Promise<boolean> {
+  try {
+    await insert();
+    return true;
+  } catch (error) {
+    if (error instanceof StoreConflictError) return false;
+    if (error instanceof SwitchyardError && error.status === 409) return false; // accounts.add's form
+
+    throw error;
+  }
 }
