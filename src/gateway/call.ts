@@ -12,6 +12,8 @@ export interface Principal {
 export interface MessagesCall {
   requestId: string;
   operation: UpstreamOperation;
+  /** The metrics' route label when it is not the operation (the OpenAI route: `chat_completions`). */
+  route?: string;
   body: Buffer;
   request: Pick<MessagesRequest, 'model' | 'messages' | 'metadata' | 'system'> & {
     stream?: boolean | undefined;

@@ -110,7 +110,7 @@ export class MessagesPipeline {
     const { usage } = summary;
     const accepted = summary.status < 400 || priceOf(summary.model) !== undefined;
     this.deps.metrics.observeRequest({
-      route: call.operation,
+      route: call.route ?? call.operation,
       // Unknown model names from failed requests must not grow the label set without bound.
       model: accepted ? summary.model : 'other',
       account: summary.account?.name ?? 'none',

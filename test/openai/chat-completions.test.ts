@@ -94,6 +94,11 @@ describe('the official OpenAI SDK through POST /v1/chat/completions', () => {
     });
     expect(row.costUsd).toBeGreaterThan(0);
     expect(row.accountId).not.toBeNull();
+    // Metrics tell this route from /v1/messages.
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /switchyard_requests_total\{route="chat_completions",model="[^"]+",account="[^"]+",status="200"\} [1-9]/,
+    );
   });
 
   it('records the same ledger row as the same request sent to /v1/messages', async () => {

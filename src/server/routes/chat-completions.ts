@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { InvalidRequestError } from '../../errors.js';
 import type { CallSummary, MessagesCall, Principal } from '../../gateway/call.js';
@@ -10,12 +9,12 @@ import {
 } from '../../protocols/openai/request-to-anthropic.js';
 import { parseInput } from '../../services/parse-input.js';
 import { pathOf, type AccessLog } from '../access-log.js';
-import { clientKeyFrom, singleHeader } from '../client-credentials.js';
+import { clientKeyFrom } from '../client-credentials.js';
 import { parseJsonBody } from '../json-body.js';
 import { ChatCompletionsSink } from '../openai/chat-completions-sink.js';
 import { openAiErrorHandler, toOpenAiErrorReply } from '../openai/openai-error-reply.js';
 import { HttpResponseSink } from '../response-sink.js';
-import { MESSAGES_BODY_LIMIT, type MessagesRouteDeps } from './messages.js';
+import { MESSAGES_BODY_LIMIT, deadlineOf, type MessagesRouteDeps } from './messages.js';
 
 export interface ChatCompletionsDeps extends MessagesRouteDeps {
   /** How http(s) image URLs are treated; refused unless the operator allows forwarding them. */
@@ -53,6 +52,7 @@ export function registerChatCompletionsRoutes(
         const call: MessagesCall = {
           requestId: request.id,
           operation: 'messages',
+          route: 'chat_completions',
           body: Buffer.from(JSON.stringify(anthropic)),
           request: anthropic,
           principal,
@@ -101,12 +101,4 @@ function objectBody(body: unknown): unknown {
     throw new InvalidRequestError('body: must be a JSON object.');
   }
   return json;
-}
-
-/** The client's own deadline (OpenAI's SDK sends x-stainless-timeout too, in seconds), capped by ours. */
-function deadlineOf(headers: IncomingHttpHeaders, capMs: number): number {
-  const header = singleHeader(headers, 'x-stainless-timeout');
-  const seconds = header !== undefined ? Number(header) : NaN;
-  const clientMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : capMs;
-  return Date.now() + Math.min(clientMs, capMs);
 }

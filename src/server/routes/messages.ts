@@ -51,8 +51,8 @@ function parseRequest<T extends z.ZodType>(schema: T, body: Buffer | undefined):
   return parseInput(schema, json);
 }
 
-/** The client's own deadline (the official SDKs send x-stainless-timeout, in seconds), capped by ours. */
-function deadlineOf(headers: IncomingHttpHeaders, capMs: number): number {
+/** The client's own deadline (the official Anthropic and OpenAI SDKs send x-stainless-timeout, in seconds), capped by ours. */
+export function deadlineOf(headers: IncomingHttpHeaders, capMs: number): number {
   const header = singleHeader(headers, 'x-stainless-timeout');
   const seconds = header !== undefined ? Number(header) : NaN;
   const clientMs = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : capMs;

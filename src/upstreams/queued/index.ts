@@ -124,7 +124,8 @@ export class QueuedUpstream implements Upstream {
     // A streaming answer outlives its client: the worker finishes it so the client can resume it
     // (GET /v1/requests/{id}/events), and following it to the end here keeps the lease and meters
     // the whole answer for the ledger. Only the timeouts still give it up.
-    if (sse && request.stream) attempt.detachFromClient();
+    const detached = sse && request.stream;
+    if (detached) attempt.detachFromClient();
     const idleMs = request.idleTimeoutMs + IDLE_GRACE_MS;
     async function* body(): AsyncGenerator<Buffer> {
       let ended = false;
@@ -142,7 +143,9 @@ export class QueuedUpstream implements Upstream {
           }
         }
       } finally {
-        attempt.finish(!ended);
+        // A detached answer is never cancelled from here: even if this gateway stops following
+        // it (its client is gone and the relay gave up), the worker finishes it for a resume.
+        attempt.finish(!ended && !detached);
       }
     }
     return { status: head.status, headers: head.headers, body: body() };
