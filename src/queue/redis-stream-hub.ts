@@ -167,7 +167,11 @@ export class RedisStreamHub {
           ...ids,
         )) as [Buffer, RawStreamEntry[]][] | null;
         this.blocked = false;
-        for (const [key, raw] of reply ?? []) this.deliver(key.toString(), parseEntries(raw));
+        const readFrom = new Map(keys.map((key, i) => [key, Number(ids[i]!.slice(0, -2))]));
+        for (const [key, raw] of reply ?? []) {
+          const name = key.toString();
+          this.deliver(name, parseEntries(raw), readFrom.get(name) ?? 0);
+        }
       } catch {
         this.blocked = false;
         // The blocking connection retries by itself; pause so a dead server is not spun on.
@@ -182,12 +186,17 @@ export class RedisStreamHub {
     return lowest === Infinity ? 0 : lowest;
   }
 
-  private deliver(key: string, entries: StoredResultEntry[]): void {
+  /** Hands entries read after seq `readFrom` to the followers of `key`. */
+  private deliver(key: string, entries: StoredResultEntry[], readFrom: number): void {
     for (const follower of this.followers.get(key) ?? []) {
       const fresh = entries.filter((entry) => entry.seq > follower.position);
       if (fresh.length === 0) continue;
       if (fresh[0]!.seq > follower.position + 1) {
-        this.fail(follower, new ResultStreamTruncatedError(follower.streamId));
+        // A gap is lost data only if this read started at or before the follower's position. A
+        // follower that joined behind another while a read was in flight (a resume while the
+        // gateway still follows the same answer) gets its entries from the next read instead.
+        if (readFrom <= follower.position)
+          this.fail(follower, new ResultStreamTruncatedError(follower.streamId));
         continue;
       }
       follower.buffered.push(...fresh);
