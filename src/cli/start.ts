@@ -8,6 +8,7 @@ import { createRuntime } from '../runtime.js';
 import { openStore, StoreLockedError } from '../store/index.js';
 import { CliError, loadConfigOrExit } from './context.js';
 import { readServerFile, removeServerFile, writeServerFile } from './server-file.js';
+import { stopOnSignals } from './shutdown.js';
 
 /** `switchyard start`: the gateway in one process, on the embedded database by default. */
 export async function startCommand(): Promise<void> {
@@ -85,29 +86,16 @@ async function serve(config: Config, mode: 'embedded' | 'gateway'): Promise<void
   logger.info({ url, database: store.kind, dataDir: config.dataDir, mode }, 'switchyard listening');
   printBanner(url, store.kind, runtime.firstStart, mode);
 
-  let shuttingDown = false;
-  const shutdown = (signal: string) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: finishing live requests');
-    void (async () => {
-      try {
-        await runtime.stop();
-        await closeParts();
-        await removeServerFile(config.dataDir);
-        await store.close();
-        logger.info('stopped');
-      } catch (error) {
-        logger.error({ err: error }, 'error while shutting down');
-        process.exitCode = 1;
-      } finally {
-        logger.flush();
-        setImmediate(() => process.exit());
-      }
-    })();
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  stopOnSignals(
+    logger,
+    { message: 'shutting down: finishing live requests', graceMs: config.shutdownGraceMs },
+    async () => {
+      await runtime.stop();
+      await closeParts();
+      await removeServerFile(config.dataDir);
+      await store.close();
+    },
+  );
 }
 
 function printBanner(

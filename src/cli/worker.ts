@@ -5,6 +5,7 @@ import { serveWorkerMetrics, workerMetricsRegistry } from '../cluster/worker-met
 import { startWorkerNode, WorkerAccountsError } from '../cluster/worker-node.js';
 import { openStore } from '../store/index.js';
 import { CliError, loadConfigOrExit } from './context.js';
+import { stopOnSignals } from './shutdown.js';
 import { openClusterParts, requireDistributedConfig } from './distributed.js';
 
 export interface WorkerCommandOptions {
@@ -85,28 +86,15 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
   logger.info({ id: node.id, accounts: names, metricsPort }, 'worker ready');
   process.stdout.write(`  Switchyard worker ${node.id} is serving: ${names.join(', ')}.\n`);
 
-  let shuttingDown = false;
-  const shutdown = (signal: string) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'worker shutting down: finishing running jobs');
-    void (async () => {
-      try {
-        metricsServer?.close();
-        const { finished } = await node.stop(config.shutdownGraceMs);
-        if (!finished) logger.warn('grace period over: unfinished jobs go to another worker');
-        await parts.close();
-        await store.close();
-        logger.info('stopped');
-      } catch (error) {
-        logger.error({ err: error }, 'error while shutting down');
-        process.exitCode = 1;
-      } finally {
-        logger.flush();
-        setImmediate(() => process.exit());
-      }
-    })();
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  stopOnSignals(
+    logger,
+    { message: 'worker shutting down: finishing running jobs', graceMs: config.shutdownGraceMs },
+    async () => {
+      metricsServer?.close();
+      const { finished } = await node.stop(config.shutdownGraceMs);
+      if (!finished) logger.warn('grace period over: unfinished jobs go to another worker');
+      await parts.close();
+      await store.close();
+    },
+  );
 }

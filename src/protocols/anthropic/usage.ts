@@ -23,7 +23,7 @@ export const emptyUsage = (): TokenUsage => ({
 });
 
 /** Usage counts are cumulative on the wire: a later value replaces an earlier one. */
-function merge(into: TokenUsage, wire: WireUsage | undefined): void {
+export function mergeWireUsage(into: TokenUsage, wire: WireUsage | undefined): void {
   if (!wire) return;
   if (wire.input_tokens != null) into.inputTokens = wire.input_tokens;
   if (wire.output_tokens != null) into.outputTokens = wire.output_tokens;
@@ -32,7 +32,8 @@ function merge(into: TokenUsage, wire: WireUsage | undefined): void {
   if (wire.cache_read_input_tokens != null) into.cacheReadInputTokens = wire.cache_read_input_tokens;
 }
 
-function parseJson(text: string): unknown {
+/** JSON.parse, or undefined for text that is not JSON. */
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -94,13 +95,13 @@ export class StreamUsageMeter {
       const parsed = messageStartEventSchema.safeParse(json);
       if (parsed.success) {
         this.model = parsed.data.message.model;
-        merge(this.usage, parsed.data.message.usage);
+        mergeWireUsage(this.usage, parsed.data.message.usage);
       }
     } else if (event === 'message_delta') {
       const parsed = messageDeltaEventSchema.safeParse(json);
       if (parsed.success) {
         if (parsed.data.usage?.output_tokens != null) this.finalOutput = true;
-        merge(this.usage, parsed.data.usage);
+        mergeWireUsage(this.usage, parsed.data.usage);
       }
     } else if (event === 'error') {
       const parsed = upstreamErrorBodySchema.safeParse(json);
@@ -131,6 +132,6 @@ export function usageFromMessageBody(
   const parsed = usageSchema.safeParse(wireUsage);
   if (!parsed.success) return undefined;
   const usage = emptyUsage();
-  merge(usage, parsed.data);
+  mergeWireUsage(usage, parsed.data);
   return { usage, model: typeof model === 'string' ? model : undefined };
 }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { usageSchema } from '../anthropic/messages-schema.js';
 import { SseParser } from '../anthropic/sse.js';
-import { emptyUsage, type TokenUsage } from '../anthropic/usage.js';
+import { emptyUsage, mergeWireUsage, parseJson, type TokenUsage } from '../anthropic/usage.js';
 import { tokenUsageOf } from './anthropic-to-openai.js';
 import {
   chatUsageOf,
@@ -135,7 +135,7 @@ export class ChatStreamTranslator {
       case 'message_delta': {
         const parsed = messageDelta.safeParse(json);
         if (!parsed.success) return;
-        mergeUsage(this.usage, parsed.data.usage);
+        mergeWireUsage(this.usage, parsed.data.usage);
         this.finish = finishReasonOf(parsed.data.delta?.stop_reason);
         this.emit({}, this.finish);
         return;
@@ -214,23 +214,5 @@ export class ChatStreamTranslator {
 
   private line(chunk: ChatCompletionChunk): void {
     this.out += `data: ${JSON.stringify(chunk)}\n\n`;
-  }
-}
-
-/** message_delta usage is cumulative: a count present replaces the earlier one. */
-function mergeUsage(into: TokenUsage, wire: z.infer<typeof usageSchema> | undefined): void {
-  if (!wire) return;
-  if (wire.input_tokens != null) into.inputTokens = wire.input_tokens;
-  if (wire.output_tokens != null) into.outputTokens = wire.output_tokens;
-  if (wire.cache_creation_input_tokens != null)
-    into.cacheCreationInputTokens = wire.cache_creation_input_tokens;
-  if (wire.cache_read_input_tokens != null) into.cacheReadInputTokens = wire.cache_read_input_tokens;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
