@@ -1,6 +1,5 @@
 // A Switchyard gateway whose only account is `claude_cli` (the real Claude Code CLI from
 // node_modules) pointed at the mock upstream; and a client for one streaming turn through it.
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { freePort, runCommand, spawnPinned, stopProcess, waitForHttp } from './procs.mjs';
+import { switchyardEnv } from './switchyard.mjs';
 
 /**
  * Prepares and starts `node dist/main.js start` (embedded PGlite, fresh `dataDir`) on `cpus`
@@ -19,17 +19,8 @@ import { freePort, runCommand, spawnPinned, stopProcess, waitForHttp } from './p
  */
 export async function startCliGateway({ main, dataDir, upstreamUrl, cpus, logFile, env: overrides = {} }) {
   const port = await freePort();
-  const env = {
-    ...process.env,
-    SWITCHYARD_DATA_DIR: dataDir,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    SWITCHYARD_MASTER_KEY: randomBytes(32).toString('hex'),
-    BENCH_CLI_CREDENTIAL: 'sk-ant-bench-claude-cli',
-  };
+  const env = switchyardEnv(dataDir, port, { BENCH_CLI_CREDENTIAL: 'sk-ant-bench-claude-cli' });
   for (const name of Object.keys(env)) if (name.startsWith('CLAUDE_CLI_')) delete env[name];
-  for (const name of ['DATABASE_URL', 'ANTHROPIC_API_KEY', 'REDIS_URL']) delete env[name];
   Object.assign(env, overrides);
   const cli = (...args) => runCommand(process.execPath, [main, ...args], { env });
 

@@ -42,6 +42,24 @@ export async function dropAllDatabases() {
 }
 
 /**
+ * The environment of a Switchyard under test: this process's, without anything that would pick a
+ * database, an account or Redis for it, plus a fresh data dir, port and master key.
+ */
+export function switchyardEnv(dataDir, port, extra = {}) {
+  const env = {
+    ...process.env,
+    SWITCHYARD_DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    SWITCHYARD_MASTER_KEY: randomBytes(32).toString('hex'),
+    ...extra,
+  };
+  for (const name of ['DATABASE_URL', 'ANTHROPIC_API_KEY', 'REDIS_URL']) delete env[name];
+  return env;
+}
+
+/**
  * Prepares and starts `node dist/main.js start` on `cpu`. The account is added before the first
  * start (through the store directly), so the bootstrap does not add its mock demo account; the key
  * is created afterwards through the running server (the first start creates the owning user).
@@ -56,17 +74,7 @@ export async function startSwitchyard({
   nodeArgs = [],
 }) {
   const port = await freePort();
-  const env = {
-    ...process.env,
-    SWITCHYARD_DATA_DIR: dataDir,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    SWITCHYARD_MASTER_KEY: randomBytes(32).toString('hex'),
-    BENCH_UPSTREAM_KEY: 'sk-ant-bench-upstream',
-  };
-  delete env.DATABASE_URL;
-  delete env.ANTHROPIC_API_KEY;
+  const env = switchyardEnv(dataDir, port, { BENCH_UPSTREAM_KEY: 'sk-ant-bench-upstream' });
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   const cli = (...args) => runCommand(process.execPath, [main, ...args], { env });
 
