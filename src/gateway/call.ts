@@ -1,11 +1,36 @@
+import type { KeyLimits } from '../identity/key-limits.js';
 import type { MessagesRequest } from '../protocols/anthropic/messages-schema.js';
 import type { TokenUsage } from '../protocols/anthropic/usage.js';
 import type { UpstreamOperation } from '../upstreams/types.js';
+
+/**
+ * What a key may do. The key's own limits and its owner's both apply (the owner's are shared by
+ * all of the owner's keys); so do both model lists.
+ */
+export interface PrincipalAccess {
+  keyLimits: KeyLimits;
+  userLimits: KeyLimits;
+  /** Model ids or aliases the key may use; null: no restriction at the key. */
+  keyModels: readonly string[] | null;
+  /** Model ids or aliases the owner's keys may use; null: no restriction at the owner. */
+  userModels: readonly string[] | null;
+  /** The key opted in to model fallback chains. */
+  modelFallback: boolean;
+}
+
+export const UNRESTRICTED: PrincipalAccess = Object.freeze({
+  keyLimits: {},
+  userLimits: {},
+  keyModels: null,
+  userModels: null,
+  modelFallback: false,
+});
 
 /** Who is asking: resolved from the API key before the pipeline runs. */
 export interface Principal {
   apiKeyId: string;
   userId: string;
+  access: PrincipalAccess;
 }
 
 /** One client call, already parsed and authenticated by the HTTP layer. */

@@ -1,3 +1,4 @@
+import { UNRESTRICTED } from './call.js';
 import { describe, expect, it } from 'vitest';
 import type { MessagesCall } from './call.js';
 import { conversationKey } from './conversation-key.js';
@@ -10,7 +11,7 @@ function call(request: Partial<Request>, extra: Partial<MessagesCall> = {}): Mes
     operation: 'messages',
     body: Buffer.alloc(0),
     request: { model: 'm', messages: [{ role: 'user', content: 'hello' }], ...request } as Request,
-    principal: { apiKeyId: 'key-1', userId: 'user-1' },
+    principal: { apiKeyId: 'key-1', userId: 'user-1', access: UNRESTRICTED },
     anthropicVersion: undefined,
     anthropicBeta: undefined,
     sessionId: undefined,
@@ -42,7 +43,10 @@ describe('conversationKey', () => {
       conversationKey(call({ system: 'be brief', messages: [{ role: 'user', content: 'plan a tri' }] })),
     ).not.toBe(turn1);
     const otherKey = conversationKey(
-      call({ system: 'be brief', messages: [first] }, { principal: { apiKeyId: 'key-2', userId: 'user-1' } }),
+      call(
+        { system: 'be brief', messages: [first] },
+        { principal: { apiKeyId: 'key-2', userId: 'user-1', access: UNRESTRICTED } },
+      ),
     );
     expect(otherKey).not.toBe(turn1);
   });

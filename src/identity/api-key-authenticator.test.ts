@@ -1,3 +1,4 @@
+import { UNRESTRICTED } from '../gateway/call.js';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { AuthenticationError } from '../errors.js';
@@ -17,6 +18,9 @@ function setup(ttlMs = 60_000) {
     expiresAt: null,
     revokedAt: null,
     lastUsedAt: null,
+    limits: {},
+    allowedModels: null,
+    modelFallback: false,
   };
   let lookups = 0;
   const touched: string[][] = [];
@@ -29,6 +33,7 @@ function setup(ttlMs = 60_000) {
     get: async () => record,
     list: async () => [record],
     revoke: async () => true,
+    update: async () => record,
     touchLastUsed: async (ids) => void touched.push([...ids]),
   };
   const authenticator = new ApiKeyAuthenticator(repo, pino({ level: 'silent' }), ttlMs);
@@ -45,7 +50,11 @@ function setup(ttlMs = 60_000) {
 describe('ApiKeyAuthenticator', () => {
   it('resolves a key to its owner and caches the lookup', async () => {
     const { auth, secret, lookups } = setup();
-    await expect(auth.authenticate(secret)).resolves.toEqual({ apiKeyId: 'key-1', userId: 'user-1' });
+    await expect(auth.authenticate(secret)).resolves.toEqual({
+      apiKeyId: 'key-1',
+      userId: 'user-1',
+      access: UNRESTRICTED,
+    });
     await auth.authenticate(secret);
     expect(lookups()).toBe(1);
   });
@@ -92,6 +101,10 @@ describe('ApiKeyAuthenticator', () => {
     const first = auth.raw.authenticate(secret);
     expect(first).toBeInstanceOf(Promise);
     await first;
-    expect(auth.raw.authenticate(secret)).toEqual({ apiKeyId: 'key-1', userId: 'user-1' });
+    expect(auth.raw.authenticate(secret)).toEqual({
+      apiKeyId: 'key-1',
+      userId: 'user-1',
+      access: UNRESTRICTED,
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { AuthenticationError } from '../errors.js';
-import type { Principal } from '../gateway/call.js';
+import { UNRESTRICTED, type Principal } from '../gateway/call.js';
 import type { Logger } from '../observability/logger.js';
 import type { ApiKeyRepository } from '../store/types.js';
 import { hashApiKeySecret, looksLikeApiKey } from './api-key-secret.js';
@@ -90,7 +90,7 @@ export class ApiKeyAuthenticator {
     const record = await this.repository.findByHash(hash);
     const valid = record !== undefined && record.revokedAt === null;
     const entry: CacheEntry = {
-      principal: valid ? { apiKeyId: record.id, userId: record.userId } : undefined,
+      principal: valid ? { apiKeyId: record.id, userId: record.userId, access: UNRESTRICTED } : undefined,
       expiresAt: record?.expiresAt ?? null,
       cachedUntil: now + (valid ? this.ttlMs : NEGATIVE_TTL_MS),
     };

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, PermissionError, SwitchyardError } from '../errors.js';
 import { generatePassword, hashPassword } from '../identity/passwords.js';
-import type { AuditRepository, RefreshTokenRepository, UserRecord, UserRepository } from '../store/types.js';
+import type {
+  AuditRepository,
+  RefreshTokenRepository,
+  NewUser,
+  UserRecord,
+  UserRepository,
+} from '../store/types.js';
 import { StoreConflictError } from '../store/types.js';
 import type { ApiKeysService } from './api-keys.js';
 import type { AuditContext } from './audit-context.js';
@@ -121,7 +127,7 @@ export class UsersService {
     return user;
   }
 
-  private async insert(user: Omit<UserRecord, 'id' | 'createdAt' | 'disabledAt'>): Promise<UserRecord> {
+  private async insert(user: Omit<NewUser, 'id'>): Promise<UserRecord> {
     try {
       return await this.deps.users.insert({ id: randomUUID(), ...user });
     } catch (error) {

@@ -16,6 +16,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { AccountKind } from '../upstreams/types.js';
+import type { KeyLimits } from '../identity/key-limits.js';
 import type { AccountState, AuditEntry, UserRole } from './types.js';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -30,6 +31,10 @@ export const users = pgTable(
     mustChangePassword: boolean('must_change_password').notNull().default(false),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
     disabledAt: timestamptz('disabled_at'),
+    // The ceiling for every key the user owns (see identity/key-limits).
+    limits: jsonb('limits').$type<KeyLimits>().notNull().default({}),
+    // Model ids (or aliases) the user's keys may use; null allows every model.
+    allowedModels: jsonb('allowed_models').$type<string[]>(),
   },
   (t) => [check('users_role_check', sql`${t.role} in ('admin', 'operator', 'member', 'viewer')`)],
 );
@@ -48,6 +53,10 @@ export const apiKeys = pgTable(
     expiresAt: timestamptz('expires_at'),
     revokedAt: timestamptz('revoked_at'),
     lastUsedAt: timestamptz('last_used_at'),
+    limits: jsonb('limits').$type<KeyLimits>().notNull().default({}),
+    allowedModels: jsonb('allowed_models').$type<string[]>(),
+    // Opt-in: when every account of the requested model is cooling down, use its fallback chain.
+    modelFallback: boolean('model_fallback').notNull().default(false),
   },
   (t) => [index('api_keys_user_id_idx').on(t.userId)],
 );

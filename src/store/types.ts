@@ -2,6 +2,7 @@
  * The store's contract: plain records and one repository per aggregate. Services depend on these
  * types only, never on a database driver.
  */
+import type { KeyLimits } from '../identity/key-limits.js';
 import type { AccountKind } from '../upstreams/types.js';
 
 export const ACCOUNT_STATES = ['active', 'cooling_down', 'needs_reauth', 'disabled'] as const;
@@ -58,13 +59,18 @@ export interface UserRecord {
   mustChangePassword: boolean;
   createdAt: Date;
   disabledAt: Date | null;
+  /** The ceiling of every key the user owns. */
+  limits: KeyLimits;
+  /** Models the user's keys may use; null: every model. */
+  allowedModels: string[] | null;
 }
 
-export type NewUser = Omit<UserRecord, 'createdAt' | 'disabledAt'>;
+export type NewUser = Omit<UserRecord, 'createdAt' | 'disabledAt' | 'limits' | 'allowedModels'> &
+  Partial<Pick<UserRecord, 'limits' | 'allowedModels'>>;
 
 /** What may change on a user; id, username and creation time never do. */
 export type UserPatch = Partial<
-  Pick<UserRecord, 'passwordHash' | 'role' | 'mustChangePassword' | 'disabledAt'>
+  Pick<UserRecord, 'passwordHash' | 'role' | 'mustChangePassword' | 'disabledAt' | 'limits' | 'allowedModels'>
 >;
 
 export interface UserRepository {
@@ -93,9 +99,23 @@ export interface ApiKeyRecord {
   expiresAt: Date | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
+  limits: KeyLimits;
+  /** Models this key may use (ids or aliases); null: whatever its owner may use. */
+  allowedModels: string[] | null;
+  /** Opt-in to the requested model's fallback chain when its accounts are all cooling down. */
+  modelFallback: boolean;
 }
 
-export type NewApiKey = Omit<ApiKeyRecord, 'createdAt' | 'revokedAt' | 'lastUsedAt'>;
+export type NewApiKey = Omit<
+  ApiKeyRecord,
+  'createdAt' | 'revokedAt' | 'lastUsedAt' | 'limits' | 'allowedModels' | 'modelFallback'
+> &
+  Partial<Pick<ApiKeyRecord, 'limits' | 'allowedModels' | 'modelFallback'>>;
+
+/** What may change on a key after creation. */
+export type ApiKeyPatch = Partial<
+  Pick<ApiKeyRecord, 'name' | 'expiresAt' | 'limits' | 'allowedModels' | 'modelFallback'>
+>;
 
 export interface ApiKeyRepository {
   insert(key: NewApiKey): Promise<ApiKeyRecord>;
@@ -105,6 +125,7 @@ export interface ApiKeyRepository {
   list(filter?: { userId?: string }): Promise<ApiKeyRecord[]>;
   /** Returns false when there is no such key or it was already revoked. */
   revoke(id: string, at: Date): Promise<boolean>;
+  update(id: string, patch: ApiKeyPatch): Promise<ApiKeyRecord | undefined>;
   touchLastUsed(ids: readonly string[], at: Date): Promise<void>;
 }
 

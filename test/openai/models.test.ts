@@ -1,3 +1,4 @@
+import { UNRESTRICTED } from '../../src/gateway/call.js';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,9 +91,11 @@ describe('GET /v1/models for Anthropic and OpenAI clients', () => {
     const catalog = new ModelCatalog(gateway.runtime.pool, (principal, models) =>
       principal.apiKeyId === 'key-a' ? models.filter((m) => allowed.has(m.id)) : models,
     );
-    expect((await catalog.listFor({ apiKeyId: 'key-a', userId: 'u' })).map((m) => m.id)).toStrictEqual([
-      ...allowed,
-    ]);
-    expect(await catalog.listFor({ apiKeyId: 'key-b', userId: 'u' })).toHaveLength(all.length);
+    expect(
+      (await catalog.listFor({ apiKeyId: 'key-a', userId: 'u', access: UNRESTRICTED })).map((m) => m.id),
+    ).toStrictEqual([...allowed]);
+    expect(await catalog.listFor({ apiKeyId: 'key-b', userId: 'u', access: UNRESTRICTED })).toHaveLength(
+      all.length,
+    );
   });
 });

@@ -44,6 +44,11 @@ export function apiKeyRepository(db: StoreDatabase): ApiKeyRepository {
         .returning({ id: apiKeys.id });
       return rows.length > 0;
     },
+    async update(id, patch) {
+      if (!isUuid(id)) return undefined;
+      const [row] = await db.update(apiKeys).set(patch).where(eq(apiKeys.id, id)).returning();
+      return row;
+    },
     async touchLastUsed(ids, at) {
       const valid = [...new Set(ids)].filter(isUuid);
       if (valid.length === 0) return;
