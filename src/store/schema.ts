@@ -110,6 +110,9 @@ export const usage = pgTable(
   (t) => [
     index('usage_created_at_idx').on(t.createdAt),
     index('usage_api_key_id_idx').on(t.apiKeyId),
+    // Budgets read a key's or a user's spend since the start of the day or month.
+    index('usage_api_key_id_created_at_idx').on(t.apiKeyId, t.createdAt),
+    index('usage_user_id_created_at_idx').on(t.userId, t.createdAt),
     index('usage_account_id_idx').on(t.accountId),
   ],
 );
