@@ -217,7 +217,8 @@ function setupNotes(mockUrl) {
       '(autocannon programmatic API in the bench process, which pins itself) + TTFB probe; core 1 = the proxy under test, ' +
       'one at a time. The load generator shares core 0 with the mock so the proxy has core 1 to itself.',
     'Bare proxy: `bench/bare-proxy.mjs` (node:http, keep-alive agent): the cost of one Node hop, nothing else.',
-    'Switchyard: `node dist/main.js start`, everything on (API-key auth, scheduler, usage ledger, metrics, LOG_LEVEL=info); ' +
+    'Switchyard: `node dist/main.js start`, everything on (API-key auth, per-key model list, rate limits, concurrency limit and budgets ' +
+      'set far above the load, scheduler, usage ledger, metrics, LOG_LEVEL=info); ' +
       'its JSON request log on stdout goes to a file (`.bench/latest/switchyard-<db>.log`), not /dev/null. ' +
       'One `anthropic_api` account at the mock, max concurrency 1000; a fresh data dir per run.',
     `PostgreSQL: fresh database on ${new URL(PG_ADMIN_URL).host} (dropped afterwards); the PostgreSQL server itself is not pinned. ` +

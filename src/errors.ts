@@ -31,16 +31,24 @@ export class SwitchyardError extends Error {
   readonly status: number;
   /** Seconds the client should wait before retrying, when we know. */
   readonly retryAfterSeconds: number | undefined;
+  /** Extra response headers that explain the error (rate-limit state). */
+  readonly headers: Readonly<Record<string, string>> | undefined;
 
   constructor(
     readonly type: AnthropicErrorType,
     message: string,
-    options: { status?: number; retryAfterSeconds?: number; cause?: unknown } = {},
+    options: {
+      status?: number;
+      retryAfterSeconds?: number;
+      headers?: Record<string, string>;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.status = options.status ?? STATUS_OF[type];
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.headers = options.headers;
   }
 }
 

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { registerAccountCommands } from './cli/accounts.js';
 import { loadConfigOrExit, runCommand } from './cli/context.js';
 import { registerKeyCommands } from './cli/keys.js';
+import { registerModelCommands } from './cli/models.js';
 import { migrateStore } from './store/index.js';
 
 const number = (value: string) => {
@@ -54,6 +55,7 @@ program
 
 registerAccountCommands(program);
 registerKeyCommands(program);
+registerModelCommands(program);
 
 program
   .command('mock-upstream')

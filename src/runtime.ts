@@ -3,20 +3,28 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
 import type { GatewayCluster } from './cluster/gateway-cluster.js';
 import { createPipeline } from './cluster/gateway-cluster.js';
+import { Admission } from './gateway/limits/admission.js';
+import { MemoryLimitStore } from './gateway/limits/memory-limit-store.js';
+import { Catalogue } from './gateway/catalogue/catalogue.js';
+import { SHIPPED_ALIASES, SHIPPED_MODELS } from './gateway/catalogue/shipped.js';
 import { ModelCatalog } from './gateway/models.js';
 import { AccountPool } from './gateway/scheduler/account-pool.js';
 import { Scheduler } from './gateway/scheduler/scheduler.js';
 import { StickyMap } from './gateway/scheduler/sticky-map.js';
 import { UsageLedger } from './gateway/usage/ledger.js';
 import { ApiKeyAuthenticator } from './identity/api-key-authenticator.js';
+import { guardedLookup } from './identity/guarded-lookup.js';
+import { createOutboundUrlGuard } from './identity/outbound-url.js';
 import { SecretBox } from './identity/secret-box.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { InProcessAdmissionQueue } from './queue/in-process-admission-queue.js';
 import { buildApp } from './server/app.js';
+import { serverOptionsOf } from './server/hardening/http-server.js';
 import type { AccountsService } from './services/accounts.js';
 import { createAdminServices } from './services/admin-services.js';
 import type { ApiKeysService } from './services/api-keys.js';
+import type { ModelCatalogueService } from './services/model-catalogue.js';
 import { bootstrap, type BootstrapResult } from './services/bootstrap.js';
 import { createIdentityServices } from './services/identity-services.js';
 import type { Store } from './store/types.js';
@@ -36,6 +44,9 @@ export interface Runtime {
   claudeCli: ClaudeCliContext;
   accounts: AccountsService;
   apiKeys: ApiKeysService;
+  /** The model catalogue's admin side; `catalogue` is what the request path reads. */
+  models: ModelCatalogueService;
+  catalogue: Catalogue;
   adminToken: string;
   firstStart: BootstrapResult;
   /** Stops accepting, lets live answers finish within the grace period, flushes the ledger. */
@@ -54,13 +65,17 @@ export async function createRuntime(
   const secretBox = new SecretBox(masterKey);
   const queue = new InProcessAdmissionQueue(config.queue.maxDepth);
   const claudeCli = new ClaudeCliContext(claudeCliOptionsOf(config), logger);
-  const kinds = createUpstreamKinds({ claudeCli });
+  const outboundUrls = createOutboundUrlGuard(config.outbound);
+  const kinds = createUpstreamKinds({ claudeCli, connectLookup: guardedLookup(outboundUrls) });
+  // Shipped data until the admins' edits are loaded below, before any request is served.
+  const catalogue = new Catalogue({ models: SHIPPED_MODELS, aliases: SHIPPED_ALIASES });
   const pool = new AccountPool({
     repository: store.accounts,
     secretBox,
     kinds,
     logger,
     onCapacity: () => queue.wakeAll(),
+    modelNames: catalogue,
     ...(cluster ? { remote: cluster.poolRemote() } : {}),
   });
   const ledger = new UsageLedger(store.usage, logger, {
@@ -83,8 +98,20 @@ export async function createRuntime(
   const scheduler = new Scheduler(pool, queue, new StickyMap(config.scheduler.stickyTtlMs), {
     maxQueueWaitMs: config.queue.maxWaitMs,
   });
+  const admission = new Admission({
+    store: cluster?.parts.limits ?? new MemoryLimitStore(),
+    spend: (scope, since) =>
+      store.usage.spendSince(scope.type === 'key' ? { apiKeyId: scope.id } : { userId: scope.id }, since),
+    resolveModel: (name) => catalogue.resolve(name),
+    ipRequestsPerMinute: config.limits.ipRequestsPerMinute,
+    logger,
+  });
   const pipeline = createPipeline(cluster, {
     scheduler,
+    catalogue,
+    admission,
+    // A fallback model must be one the key may use, like the model it asked for.
+    fallbackAllowed: (principal, model) => admission.allowsModel(principal, model),
     ledger,
     metrics,
     logger,
@@ -97,18 +124,27 @@ export async function createRuntime(
       pingIntervalMs: config.stream.pingIntervalMs,
     },
   });
-  const { accounts, apiKeys } = createAdminServices(store, secretBox, {
+  const { accounts, apiKeys, models } = createAdminServices(store, secretBox, {
     kinds,
+    outboundUrls,
     inFlight: (id) => pool.get(id)?.inFlight,
     onAccountsChange: () => pool.reload(),
-    onKeyRevoked: (id) => authenticator.invalidate(id),
+    onKeyRevoked: (id) => {
+      authenticator.invalidate(id);
+      cluster?.parts.keyChanges?.publish(id).catch((error: unknown) => {
+        logger.warn({ err: error, apiKeyId: id }, 'could not tell other gateways about a key change');
+      });
+    },
+    catalogue,
   });
 
   const identity = createIdentityServices(store, { masterKey, auth: config.auth, apiKeys });
 
   const firstStart = await bootstrap(store, accounts, config.bootstrapAnthropicApiKey);
+  await models.load();
   await pool.reload();
   await cluster?.start(pool);
+  await cluster?.parts.keyChanges?.subscribe((id) => authenticator.invalidate(id));
   for (const account of pool.accounts()) {
     if (account.simulated) {
       logger.warn(
@@ -124,6 +160,10 @@ export async function createRuntime(
     setInterval(() => pool.sweep(Date.now()), SWEEP_INTERVAL_MS),
     setInterval(() => {
       pool.reload().catch((error: unknown) => logger.warn({ err: error }, 'could not reload accounts'));
+      // Catalogue edits made by other processes arrive on the same beat as account changes.
+      models
+        .load()
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not reload the model catalogue'));
     }, config.accountRefreshIntervalMs),
   ];
   for (const timer of timers) timer.unref();
@@ -132,10 +172,19 @@ export async function createRuntime(
   const app = buildApp({
     logger,
     messages: { pipeline, authenticator, requestDeadlineMs: config.requestDeadlineMs },
-    catalog: new ModelCatalog(pool),
+    catalog: new ModelCatalog(
+      pool,
+      (principal, models) => models.filter((model) => admission.allowsModel(principal, model.id)),
+      catalogue,
+    ),
     health: { ping: () => store.ping(), metrics },
-    admin: { accounts, apiKeys, adminToken, ...identity },
+    admin: { accounts, apiKeys, models, adminToken, ...identity },
     requestEvents: cluster?.requestEvents,
+    http: {
+      server: serverOptionsOf(config.http),
+      corsOrigins: config.http.corsOrigins,
+      trustedProxies: config.trustedProxies,
+    },
   });
 
   let stopping: Promise<void> | undefined;
@@ -150,7 +199,21 @@ export async function createRuntime(
       await claudeCli.close();
     })());
 
-  return { app, store, pool, ledger, metrics, claudeCli, accounts, apiKeys, adminToken, firstStart, stop };
+  return {
+    app,
+    store,
+    pool,
+    ledger,
+    metrics,
+    claudeCli,
+    accounts,
+    apiKeys,
+    models,
+    catalogue,
+    adminToken,
+    firstStart,
+    stop,
+  };
 }
 
 /** Waits for live requests up to the grace period, then cuts what is left. */

@@ -87,7 +87,15 @@ export async function startSwitchyard({
   try {
     await waitForHttp(`${url}/health`, { proc, timeoutMs: 120_000 });
     while (!existsSync(join(dataDir, 'server.json'))) await sleep(50);
-    const key = (await cli('keys', 'create', '--name', 'bench')).trim();
+    // The key carries every kind of limit (set far above the load), so the benchmark measures the
+    // request path with rate limits, concurrency leases and budgets all being checked and charged.
+    const key = (
+      await cli(
+        ...['keys', 'create', '--name', 'bench', '--models', 'claude-sonnet-4-6'],
+        ...['--rpm', '1000000', '--tpm', '1000000000', '--max-concurrency', '10000'],
+        ...['--usd-per-day', '1000000', '--tokens-per-month', '1000000000000'],
+      )
+    ).trim();
     const accounts = JSON.parse(await cli('accounts', 'list', '--json'));
     if (accounts.length !== 1 || accounts[0].name !== 'bench') {
       throw new Error(`expected exactly the bench account, found: ${accounts.map((a) => a.name).join(', ')}`);

@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
 import { resolveMasterKey } from '../identity/master-key.js';
+import { createOutboundUrlGuard, type OutboundUrlGuard } from '../identity/outbound-url.js';
 import { SecretBox } from '../identity/secret-box.js';
 import { createLogger } from '../observability/logger.js';
 import { createAdminServices } from '../services/admin-services.js';
@@ -17,8 +18,13 @@ export interface AdminSession {
   close(): Promise<void>;
 }
 
-function localAdmin(store: Store, secretBox: SecretBox, kinds: UpstreamKindRegistry): AdminOperations {
-  const { accounts, apiKeys: keys } = createAdminServices(store, secretBox, { kinds });
+function localAdmin(
+  store: Store,
+  secretBox: SecretBox,
+  kinds: UpstreamKindRegistry,
+  outboundUrls: OutboundUrlGuard,
+): AdminOperations {
+  const { accounts, apiKeys: keys, models } = createAdminServices(store, secretBox, { kinds, outboundUrls });
   return {
     addAccount: (input) => accounts.add(input),
     listAccounts: () => accounts.list(),
@@ -28,6 +34,8 @@ function localAdmin(store: Store, secretBox: SecretBox, kinds: UpstreamKindRegis
     createKey: (input) => keys.create(input),
     listKeys: () => keys.list(),
     revokeKey: (ref) => keys.revoke(ref),
+    listModels: () => models.list(),
+    updateKey: (ref, patch) => keys.update(ref, patch),
   };
 }
 
@@ -60,7 +68,12 @@ export async function openAdminSession(config: Config): Promise<AdminSession> {
   const { key } = await resolveMasterKey(config.masterKey, config.dataDir);
   // `accounts test` of a claude_cli account runs the CLI here; no pool process is ever started.
   const claudeCli = new ClaudeCliContext(claudeCliOptionsOf(config), createLogger({ level: 'silent' }));
-  const admin = localAdmin(store, new SecretBox(key), createUpstreamKinds({ claudeCli }));
+  const admin = localAdmin(
+    store,
+    new SecretBox(key),
+    createUpstreamKinds({ claudeCli }),
+    createOutboundUrlGuard(config.outbound),
+  );
   return {
     admin,
     via: 'store',

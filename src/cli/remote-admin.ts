@@ -2,11 +2,13 @@ import type {
   AccountTestView,
   AccountView,
   AdminOperations,
+  ApiKeyPatchInput,
   ApiKeyView,
   NewAccountInput,
   NewApiKeyInput,
   AccountPatchInput,
 } from '../services/admin-types.js';
+import type { ModelView } from '../services/model-catalogue-types.js';
 import { CliError } from './context.js';
 import type { ServerFile } from './server-file.js';
 
@@ -51,4 +53,7 @@ export class RemoteAdmin implements AdminOperations {
     this.call<{ key: ApiKeyView; secret: string }>('POST', '/keys', input);
   listKeys = async () => (await this.call<{ data: ApiKeyView[] }>('GET', '/keys')).data;
   revokeKey = (ref: string) => this.call<ApiKeyView>('DELETE', `/keys/${encodeURIComponent(ref)}`);
+  listModels = async () => (await this.call<{ data: ModelView[] }>('GET', '/models')).data;
+  updateKey = (ref: string, patch: ApiKeyPatchInput) =>
+    this.call<ApiKeyView>('PATCH', `/keys/${encodeURIComponent(ref)}`, patch);
 }

@@ -1,10 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { GatewayCluster } from '../cluster/gateway-cluster.js';
 import type { QueueParts } from '../cluster/queue-parts.js';
-import type { Config } from '../config/index.js';
+import { ConfigError, type Config } from '../config/index.js';
 import { resolveMasterKey } from '../identity/master-key.js';
 import { createLogger } from '../observability/logger.js';
 import { createRuntime } from '../runtime.js';
+import { loadTls } from '../server/hardening/http-server.js';
 import { openStore, StoreLockedError } from '../store/index.js';
 import { CliError, loadConfigOrExit } from './context.js';
 import { readServerFile, removeServerFile, writeServerFile } from './server-file.js';
@@ -28,6 +29,11 @@ export async function gatewayCommand(): Promise<void> {
 
 async function serve(config: Config, mode: 'embedded' | 'gateway'): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
+  try {
+    loadTls(config.http.tls); // a bad certificate is a configuration error: exit 2 before opening anything
+  } catch (error) {
+    throw error instanceof ConfigError ? new CliError(error.message, 2) : error;
+  }
   await mkdir(config.dataDir, { recursive: true });
   let store;
   try {
@@ -81,7 +87,8 @@ async function serve(config: Config, mode: 'embedded' | 'gateway'): Promise<void
   const address = runtime.app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const scheme = config.http.tls ? 'https' : 'http';
+  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   await writeServerFile(config.dataDir, { pid: process.pid, url, token: runtime.adminToken });
   logger.info({ url, database: store.kind, dataDir: config.dataDir, mode }, 'switchyard listening');
   printBanner(url, store.kind, runtime.firstStart, mode);
@@ -90,8 +97,18 @@ async function serve(config: Config, mode: 'embedded' | 'gateway'): Promise<void
     logger,
     { message: 'shutting down: finishing live requests', graceMs: config.shutdownGraceMs },
     async () => {
+      const graceEnds = Date.now() + config.shutdownGraceMs;
       await runtime.stop();
-      await closeParts();
+      if (cluster) {
+        // Answers relayed from workers are followed to their end even when their client is gone
+        // (metered, kept for a resume), so they can outlive the HTTP connections: give them what
+        // is left of the grace period, then stop following them. Either way each call records what
+        // it relayed, after the ledger's own flush in runtime.stop(): write those rows too.
+        await cluster.calls.settled(Math.max(0, graceEnds - Date.now()));
+        await closeParts();
+        await cluster.calls.settled(1_000);
+        await runtime.ledger.stop();
+      } else await closeParts();
       await removeServerFile(config.dataDir);
       await store.close();
     },

@@ -17,6 +17,7 @@ export class CallDirectory {
   private readonly calls = new Map<string, Tracked>();
   /** Attempt counters of requests served without a registered call (tests, other routes). */
   private readonly orphans = new Map<string, number>();
+  private readonly idleWaiters = new Set<() => void>();
 
   add(call: MessagesCall): void {
     this.calls.set(call.requestId, { call, attempts: 0 });
@@ -25,6 +26,25 @@ export class CallDirectory {
   remove(requestId: string): void {
     this.calls.delete(requestId);
     this.orphans.delete(requestId);
+    if (this.calls.size === 0) for (const wake of this.idleWaiters) wake();
+  }
+
+  /**
+   * Resolves once no call is left (each has recorded its usage) or after `timeoutMs`, whichever
+   * comes first; true if none is left. For shutdown: a streaming answer from a worker is followed
+   * to its end even after its client left, so calls can outlive every HTTP connection.
+   */
+  settled(timeoutMs: number): Promise<boolean> {
+    if (this.calls.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.idleWaiters.delete(done);
+        resolve(this.calls.size === 0);
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.idleWaiters.add(done);
+    });
   }
 
   get(requestId: string): MessagesCall | undefined {

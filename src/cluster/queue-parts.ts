@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { ClusterConfig, RedisConfig } from '../config/index.js';
 import { InProcessJobQueue } from '../queue/in-process-job-queue.js';
 import { InProcessResultStream } from '../queue/in-process-result-stream.js';
+import type { LimitStore } from '../gateway/limits/limit-store.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import { checkEvictionPolicy, connectRedis, describeRedisUrl } from '../queue/redis-connection.js';
 import { RedisJobQueue } from '../queue/redis-job-queue.js';
@@ -15,6 +16,8 @@ import { RedisResultStream } from '../queue/redis-result-stream.js';
 import type { ResultStream } from '../queue/result-stream.js';
 import { InMemoryWorkerRegistry } from './in-memory-worker-registry.js';
 import { InProcessJobControl, RedisJobControl, type JobControl } from './job-control.js';
+import { RedisKeyChanges, type KeyChangeFeed } from './key-changes.js';
+import { RedisLimitStore } from './redis-limit-store.js';
 import { RedisWorkerRegistry } from './redis-worker-registry.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
@@ -25,6 +28,10 @@ export interface QueueParts {
   workers: WorkerRegistry;
   /** Cancels and the request index (src/cluster/job-control.ts). */
   control: JobControl;
+  /** Rate-limit, concurrency and budget counters every gateway shares (distributed mode). */
+  limits?: LimitStore;
+  /** Tells every gateway that an API key was revoked or changed (distributed mode). */
+  keyChanges?: KeyChangeFeed;
   /** Closes consumers gracefully, then every connection. */
   close(): Promise<void>;
 }
@@ -81,9 +88,18 @@ export async function openDistributedParts(
       opened.push(writes);
     }
     const keys = new RedisKeys(redis.keyPrefix);
-    const jobs = new RedisJobQueue({ url: redis.url, keys, command, retentionMs: cluster.jobRetentionMs });
+    const jobs = new RedisJobQueue({
+      url: redis.url,
+      keys,
+      command,
+      retentionMs: cluster.jobRetentionMs,
+      // Equal, as BullMQ's defaults are: a dead worker's job returns within about twice the lock.
+      lockDurationMs: cluster.jobLockMs,
+      stalledIntervalMs: cluster.jobLockMs,
+    });
     const results = new RedisResultStream(writes, blocking, keys, cluster.resultStream);
     const control = new RedisJobControl(writes, keys, redis.url);
+    const keyChanges = new RedisKeyChanges(command, redis.url, `${redis.keyPrefix}:keys:changed`);
     return {
       mode: 'distributed',
       jobs,
@@ -93,7 +109,10 @@ export async function openDistributedParts(
         forgetAfterMs: cluster.forgetAfterMs,
       }),
       control,
+      limits: new RedisLimitStore(command, redis.keyPrefix),
+      keyChanges,
       close: async () => {
+        keyChanges.close();
         await jobs.close();
         await results.close();
         await control.close();

@@ -4,6 +4,8 @@
  * announces them in the worker registry with heartbeats, runs the jobs queued on their lanes
  * against the real upstream adapters, and writes the answers into result streams (JobRunner).
  */
+import { guardedLookup } from '../identity/guarded-lookup.js';
+import { createOutboundUrlGuard } from '../identity/outbound-url.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config/index.js';
@@ -76,7 +78,10 @@ export async function startWorkerNode(deps: {
     }
   }
   const claudeCli = new ClaudeCliContext(claudeCliOptionsOf(config), logger);
-  const kinds = createUpstreamKinds({ claudeCli });
+  const kinds = createUpstreamKinds({
+    claudeCli,
+    connectLookup: guardedLookup(createOutboundUrlGuard(config.outbound)),
+  });
   const held = new Map<string, Held>();
   for (const record of records) held.set(record.id, hold(record, kinds, secretBox, logger));
   claudeCli.startMaintenance();
@@ -93,6 +98,7 @@ export async function startWorkerNode(deps: {
   const capacity = options.capacity ?? records.reduce((sum, r) => sum + r.maxConcurrency, 0);
   const consumers: JobConsumer[] = records.map((record) =>
     parts.jobs.consume([laneOf(record.id, true)], runner.handle, {
+      name: id,
       concurrency: Math.max(1, Math.min(record.maxConcurrency, capacity)),
       onError: (error, spec) => logger.error({ err: error, jobId: spec.jobId }, 'job handler failed'),
     }),

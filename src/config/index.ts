@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { oidcConfigOf, type OidcConfig } from './oidc.js';
+import { httpConfigOf, outboundConfigOf, type HttpConfig, type OutboundConfig } from './hardening.js';
 import { configSchema, type RawConfig } from './schema.js';
 
 export interface Config {
@@ -21,12 +23,17 @@ export interface Config {
   stream: { pingAfterMs: number; pingIntervalMs: number };
   usage: { flushIntervalMs: number; flushBatch: number };
   apiKeyCacheTtlMs: number;
+  limits: { ipRequestsPerMinute: number };
+  /** proxy-addr trust list: the client address is read from X-Forwarded-For past these. */
+  trustedProxies: string[];
   accountRefreshIntervalMs: number;
   claudeCli: ClaudeCliConfig;
   /** The distributed mode's building blocks; undefined in embedded mode (REDIS_URL unset). */
   redis: RedisConfig | undefined;
   cluster: ClusterConfig;
   auth: AuthConfig;
+  http: HttpConfig;
+  outbound: OutboundConfig;
 }
 
 export interface AuthConfig {
@@ -36,6 +43,8 @@ export interface AuthConfig {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   loginThrottle: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowMs: number };
+  /** Single sign-on through an OpenID Connect provider; undefined when off. */
+  oidc: OidcConfig | undefined;
 }
 
 export interface RedisConfig {
@@ -52,6 +61,8 @@ export interface ClusterConfig {
   forgetAfterMs: number;
   resultStream: { maxEntries: number; ttlMs: number };
   jobRetentionMs: number;
+  /** BullMQ's lock on a running job and its stalled-check interval (JOB_LOCK_DURATION_MS). */
+  jobLockMs: number;
 }
 
 export interface ClaudeCliConfig {
@@ -85,6 +96,7 @@ const SECRET_VARIABLES = new Set([
   'DATABASE_URL',
   'REDIS_URL',
   'JWT_SECRET',
+  'OIDC_CLIENT_SECRET',
 ]);
 
 /** Reads and validates the environment once. Empty strings count as unset. */
@@ -112,6 +124,7 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const dataDir = path.resolve(raw.SWITCHYARD_DATA_DIR);
+  const http = httpConfigOf(raw, (variable, detail) => new ConfigError(variable, detail));
   return {
     port: raw.PORT,
     host: raw.HOST,
@@ -134,6 +147,8 @@ export function loadConfig(env: Env = process.env): Config {
     stream: { pingAfterMs: raw.STREAM_PING_AFTER_MS, pingIntervalMs: raw.STREAM_PING_INTERVAL_MS },
     usage: { flushIntervalMs: raw.USAGE_FLUSH_INTERVAL_MS, flushBatch: raw.USAGE_FLUSH_BATCH },
     apiKeyCacheTtlMs: raw.API_KEY_CACHE_TTL_MS,
+    limits: { ipRequestsPerMinute: raw.LIMIT_REQUESTS_PER_MINUTE_PER_IP },
+    trustedProxies: raw.TRUSTED_PROXIES,
     accountRefreshIntervalMs: raw.ACCOUNT_REFRESH_INTERVAL_MS,
     claudeCli: {
       binary: raw.SWITCHYARD_CLAUDE_BIN,
@@ -162,7 +177,10 @@ export function loadConfig(env: Env = process.env): Config {
         ttlMs: raw.RESULT_STREAM_TTL_SECONDS * 1000,
       },
       jobRetentionMs: raw.JOB_RETENTION_SECONDS * 1000,
+      jobLockMs: raw.JOB_LOCK_DURATION_MS,
     },
+    http,
+    outbound: outboundConfigOf(raw, (variable, detail) => new ConfigError(variable, detail)),
     auth: {
       registrationOpen: raw.REGISTRATION_OPEN,
       jwtSecret: raw.JWT_SECRET,
@@ -173,6 +191,7 @@ export function loadConfig(env: Env = process.env): Config {
         maxFailuresPerIp: raw.LOGIN_MAX_FAILURES_PER_IP,
         windowMs: raw.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
       },
+      oidc: oidcConfigOf(raw, (variable, detail) => new ConfigError(variable, detail)),
     },
   };
 }

@@ -4,6 +4,18 @@ const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
 const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== ''),
+);
+/** Origins as browsers send them: scheme, host and optional port, no path. */
+const originList = commaList.refine(
+  (origins) =>
+    origins.every((o) => /^https?:\/\/[^/?#@\s]+$/.test(o) && URL.canParse(o) && new URL(o).origin === o),
+  'must be comma-separated origins like https://app.example.com (scheme, host, optional port; no path)',
+);
 
 /** Every environment variable Switchyard reads, with its default. Nothing else reads process.env. */
 export const configSchema = z.object({
@@ -40,6 +52,10 @@ export const configSchema = z.object({
   USAGE_FLUSH_INTERVAL_MS: positiveInt.default(1_000),
   USAGE_FLUSH_BATCH: positiveInt.default(500),
   API_KEY_CACHE_TTL_MS: nonNegativeInt.default(30_000),
+  /** Model requests per minute from one client address, whatever the key; 0: no limit. */
+  LIMIT_REQUESTS_PER_MINUTE_PER_IP: nonNegativeInt.default(0),
+  /** Proxies whose X-Forwarded-For is believed (addresses, CIDR ranges, or loopback/linklocal/uniquelocal); unset: none. */
+  TRUSTED_PROXIES: commaList.default([]),
   ACCOUNT_REFRESH_INTERVAL_MS: positiveInt.default(5_000),
   /** The search path handed to `claude` children (their environment is otherwise built from scratch). */
   PATH: z.string().default('/usr/local/bin:/usr/bin:/bin'),
@@ -83,6 +99,8 @@ export const configSchema = z.object({
   RESULT_STREAM_TTL_SECONDS: positiveInt.default(600),
   /** Finished job ids are remembered this long: a duplicate submit within it is not run again. */
   JOB_RETENTION_SECONDS: positiveInt.default(3_600),
+  /** BullMQ's lock on a running job, and its stalled-job check: a dead worker's job returns within ~2x this. */
+  JOB_LOCK_DURATION_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   /** Anyone may create a `member` account at POST /api/auth/register. */
   REGISTRATION_OPEN: flag.default(false),
   /** Signs access tokens (HS256); unset: derived from the master key, so every gateway shares it. */
@@ -93,6 +111,41 @@ export const configSchema = z.object({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: positiveInt.default(5),
   LOGIN_MAX_FAILURES_PER_IP: positiveInt.default(20),
   LOGIN_FAILURE_WINDOW_SECONDS: positiveInt.default(900),
+  /** Browser origins allowed to call /v1 and /api cross-origin (comma-separated); unset: none. */
+  CORS_ORIGINS: originList.default([]),
+  /** Time a client has to send the request line and headers (slow-loris defence). */
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt.default(60_000),
+  /** Time a client has to send the whole request, body included; answers may stream for longer. */
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(300_000),
+  /** An idle kept-alive connection is closed after this long (above the usual 60 s of balancers). */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(72_000),
+  /** PEM files: both set, the server speaks HTTPS only and sends HSTS; neither, plain HTTP. */
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
+  /** Admin-set outbound URLs (account base URLs) may reach loopback, private and CGNAT addresses. */
+  OUTBOUND_ALLOW_PRIVATE: flag.default(false),
+  /** Hosts, IP addresses or CIDR ranges outbound URLs may reach whatever they resolve to (comma-separated). */
+  OUTBOUND_ALLOWED_HOSTS: commaList.default([]),
+  /** Single sign-on (OpenID Connect); all-or-nothing, checked in config/oidc.ts. See docs/sso.md. */
+  OIDC_ISSUER_URL: z.url({ protocol: /^https?$/ }).optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  /** Unset: a public client (PKCE only, no client authentication). */
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Where the provider sends the browser back: https://<host>/api/auth/oidc/callback. */
+  OIDC_REDIRECT_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Where the browser goes after signing in; default: the redirect URL's origin. */
+  OIDC_POST_LOGIN_URL: z.url({ protocol: /^https?$/ }).optional(),
+  OIDC_SCOPES: z
+    .string()
+    .regex(/(^|\s)openid(\s|$)/, 'must include "openid"')
+    .default('openid profile email'),
+  /** The claim holding the user's groups or roles, e.g. groups, roles. */
+  OIDC_ROLE_CLAIM: z.string().min(1).optional(),
+  /** value=role pairs, e.g. "sy-admins=admin,sy-ops=operator,*=member"; no `*`: no match is refused. */
+  OIDC_ROLE_MAP: z.string().min(1).optional(),
+  /** Unset: preferred_username, else email, else sub. */
+  OIDC_USERNAME_CLAIM: z.string().min(1).optional(),
+  OIDC_DISPLAY_NAME: z.string().min(1).max(64).default('Single sign-on'),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -44,6 +44,8 @@ export interface MessagesCall {
     stream?: boolean | undefined;
   };
   principal: Principal;
+  /** The client's address (behind trusted proxies, from their forwarding headers). */
+  clientIp?: string | undefined;
   anthropicVersion: string | undefined;
   anthropicBeta: string | undefined;
   /** Claude Code's x-claude-code-session-id, when present. */
@@ -81,4 +83,6 @@ export interface CallSummary {
   latencyMs: number;
   stickyHit: boolean;
   upstreamRequestId: string | undefined;
+  /** What the client asked for, when an alias or a fallback chain made `model` differ from it. */
+  requestedModel?: string | undefined;
 }

@@ -8,6 +8,8 @@ import { conversationKey } from './conversation-key.js';
 import { canFailOver, outcomeOfStatus, outcomeOfTransport, type Outcome } from './scheduler/outcome.js';
 import type { Lease, Scheduler } from './scheduler/scheduler.js';
 import type { CancelSignal } from '../cancel-signal.js';
+import type { Catalogue } from './catalogue/catalogue.js';
+import { FallbackChain, type FallbackAllowed } from './catalogue/model-route.js';
 
 export interface DispatchOptions {
   maxAttempts: number;
@@ -35,16 +37,26 @@ export async function dispatch(
   call: MessagesCall,
   signal: CancelSignal,
   summary: CallSummary,
-  deps: { scheduler: Scheduler; metrics: Metrics; options: DispatchOptions },
+  deps: {
+    scheduler: Scheduler;
+    metrics: Metrics;
+    options: DispatchOptions;
+    catalogue?: Catalogue | undefined;
+    fallbackAllowed?: FallbackAllowed | undefined;
+  },
 ): Promise<Dispatched> {
   const exclude = new Set<string>();
   const key = call.operation === 'messages' ? conversationKey(call) : undefined;
   const stream = call.request.stream === true;
   let soonestRetryMs: number | undefined;
   let last: Failure | undefined;
+  const chain = deps.catalogue && FallbackChain.of(call, deps.catalogue, deps.fallbackAllowed);
+  const aliasOf = summary.requestedModel;
   for (let attempt = 1; ; attempt++) {
+    // Opted-in keys move down the model's chain when no account of the model can serve now.
+    const model = chain ? chain.pick((m) => deps.scheduler.ready(m, exclude, call)) : call.request.model;
     const lease = await deps.scheduler.acquire({
-      model: call.request.model,
+      model,
       conversationKey: key,
       exclude,
       deadline: call.deadline,
@@ -54,6 +66,10 @@ export async function dispatch(
     if (!lease) throw finalError(last, soonestRetryMs);
     const { account } = lease;
     summary.account = { id: account.id, name: account.name };
+    if (chain) {
+      summary.model = model;
+      summary.requestedModel = model === call.request.model ? aliasOf : (aliasOf ?? call.request.model);
+    }
     summary.attempts = attempt;
     summary.stickyHit = lease.stickyHit;
     const remaining = call.deadline - Date.now();
@@ -66,9 +82,9 @@ export async function dispatch(
     try {
       const response = await account.upstream.send({
         operation: call.operation,
-        body: call.body,
+        body: chain ? chain.bodyFor(model) : call.body,
         stream,
-        model: call.request.model,
+        model,
         anthropicVersion: call.anthropicVersion,
         anthropicBeta: call.anthropicBeta,
         requestId: call.requestId,

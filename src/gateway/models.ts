@@ -1,4 +1,5 @@
 import type { Principal } from './call.js';
+import type { Catalogue } from './catalogue/catalogue.js';
 import type { AccountPool } from './scheduler/account-pool.js';
 import type { UpstreamModel } from '../upstreams/types.js';
 
@@ -6,6 +7,9 @@ const CACHE_MS = 10 * 60_000;
 
 export interface ListedModel extends UpstreamModel {
   simulated: boolean;
+  /** From the model catalogue, when it knows the model. */
+  contextWindow?: number | undefined;
+  maxOutput?: number | undefined;
 }
 
 /**
@@ -19,6 +23,8 @@ export const everyModel: ModelAccess = (_principal, models) => models;
 /**
  * The models the pool can serve: each usable account's own list (an explicit model list in its
  * configuration, or what its upstream reports), merged. Upstream lists are cached for minutes.
+ * Aliases in account lists are listed as the models they name; the catalogue supplies display
+ * names and limits.
  */
 export class ModelCatalog {
   private readonly cache = new Map<string, { models: UpstreamModel[]; until: number }>();
@@ -26,6 +32,7 @@ export class ModelCatalog {
   constructor(
     private readonly pool: AccountPool,
     private readonly access: ModelAccess = everyModel,
+    private readonly catalogue?: Catalogue,
   ) {}
 
   /** The models this caller's key may use. */
@@ -42,9 +49,10 @@ export class ModelCatalog {
         .filter((account) => account.state !== 'disabled' && account.state !== 'needs_reauth')
         .map(async (account) => {
           if (account.record.models) {
-            return account.record.models.map((id) => ({
+            const ids = new Set(account.record.models.map((name) => this.catalogue?.resolve(name) ?? name));
+            return [...ids].map((id) => ({
               id,
-              displayName: account.simulated ? `${id} (simulated)` : id,
+              displayName: id,
               createdAt: account.record.createdAt.toISOString(),
               simulated: account.simulated,
             }));
@@ -60,7 +68,8 @@ export class ModelCatalog {
         }),
     );
     for (const list of lists) {
-      for (const model of list) {
+      for (const listed of list) {
+        const model = this.described(listed);
         const existing = merged.get(model.id);
         // A real account's entry wins over a simulated one for the same id.
         if (!existing || (existing.simulated && !model.simulated)) merged.set(model.id, model);
@@ -69,5 +78,21 @@ export class ModelCatalog {
     return [...merged.values()].sort(
       (a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id),
     );
+  }
+
+  /** The catalogue's name, release date and limits for a model it knows (snapshots included). */
+  private described(model: ListedModel): ListedModel {
+    const known = this.catalogue?.get(model.id);
+    if (!known) {
+      if (!model.simulated || model.displayName.endsWith('(simulated)')) return model;
+      return { ...model, displayName: `${model.displayName} (simulated)` };
+    }
+    return {
+      ...model,
+      displayName: model.simulated ? `${known.displayName} (simulated)` : known.displayName,
+      createdAt: known.releasedAt ?? model.createdAt,
+      contextWindow: known.contextWindow,
+      maxOutput: known.maxOutput,
+    };
   }
 }

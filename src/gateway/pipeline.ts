@@ -10,8 +10,12 @@ import { dispatch, type DispatchOptions } from './dispatch.js';
 import { SSE_HEADERS, relay, writeStreamError } from './relay.js';
 import type { Outcome } from './scheduler/outcome.js';
 import type { Scheduler } from './scheduler/scheduler.js';
+import type { Admission, Ticket } from './limits/admission.js';
 import type { UsageLedger } from './usage/ledger.js';
-import { costUsd, priceOf } from './usage/prices.js';
+import { costUsd } from './usage/prices.js';
+import type { Catalogue } from './catalogue/catalogue.js';
+import { resolveCallModel, type FallbackAllowed } from './catalogue/model-route.js';
+import { shippedCatalogue } from './catalogue/shipped.js';
 
 export interface PipelineOptions extends DispatchOptions {
   pingAfterMs: number;
@@ -20,10 +24,16 @@ export interface PipelineOptions extends DispatchOptions {
 
 export interface PipelineDeps {
   scheduler: Scheduler;
+  /** Per-key, per-user and per-address limits; absent: none. */
+  admission?: Admission;
   ledger: UsageLedger;
   metrics: Metrics;
   logger: Logger;
   options: PipelineOptions;
+  /** Aliases, fallback chains and prices; absent: the shipped catalogue. */
+  catalogue?: Catalogue;
+  /** Which fallback models a key may be served by; absent: any in the chain. */
+  fallbackAllowed?: FallbackAllowed;
 }
 
 /**
@@ -35,7 +45,9 @@ export interface PipelineDeps {
 export class MessagesPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
-  async handle(call: MessagesCall, sink: ResponseSink): Promise<CallSummary> {
+  async handle(call: MessagesCall, client: ResponseSink): Promise<CallSummary> {
+    const requestedModel = resolveCallModel(call, this.deps.catalogue ?? shippedCatalogue());
+    let sink = client;
     const summary: CallSummary = {
       status: 200,
       model: call.request.model,
@@ -47,7 +59,24 @@ export class MessagesPipeline {
       latencyMs: 0,
       stickyHit: false,
       upstreamRequestId: undefined,
+      requestedModel,
     };
+    let ticket: Ticket | undefined;
+    try {
+      const admitted = this.deps.admission?.admit(call);
+      ticket = admitted instanceof Promise ? await admitted : admitted;
+    } catch (error) {
+      // Refused before anything went upstream: metrics count it, the ledger does not (a flood of
+      // refused requests must not become a flood of writes).
+      try {
+        this.fail(error, call, sink, summary);
+      } finally {
+        summary.latencyMs = performance.now() - call.startedAt;
+        this.record(call, summary, false);
+      }
+      return summary;
+    }
+    if (ticket?.headers !== undefined) sink = withHeaders(sink, ticket.headers);
     const cancellation = new Cancellation();
     sink.onClose(() => cancellation.abort(new ClientClosedError()));
     const pings =
@@ -71,7 +100,8 @@ export class MessagesPipeline {
     } finally {
       summary.latencyMs = performance.now() - call.startedAt;
       if (sink.closed) summary.status = 499;
-      this.record(call, summary);
+      const cost = this.record(call, summary);
+      if (ticket !== undefined) ticket.settle(countedTokens(summary), cost);
     }
     return summary;
   }
@@ -106,9 +136,11 @@ export class MessagesPipeline {
     return timers;
   }
 
-  private record(call: MessagesCall, summary: CallSummary): void {
+  /** Records the request; returns its cost in USD. */
+  private record(call: MessagesCall, summary: CallSummary, ledger = true): number {
     const { usage } = summary;
-    const accepted = summary.status < 400 || priceOf(summary.model) !== undefined;
+    const catalogue = this.deps.catalogue ?? shippedCatalogue();
+    const accepted = summary.status < 400 || catalogue.has(summary.model);
     this.deps.metrics.observeRequest({
       route: call.route ?? call.operation,
       // Unknown model names from failed requests must not grow the label set without bound.
@@ -125,13 +157,15 @@ export class MessagesPipeline {
         cacheRead: usage.cacheReadInputTokens,
       },
     });
-    if (call.operation !== 'messages') return;
+    if (call.operation !== 'messages' || !ledger) return 0;
+    const cost = costUsd(catalogue.priceOf(summary.model), usage);
     this.deps.ledger.record({
       requestId: call.requestId,
       apiKeyId: call.principal.apiKeyId,
       userId: call.principal.userId,
       accountId: summary.account?.id ?? null,
       model: summary.model.slice(0, 256),
+      requestedModel: summary.requestedModel?.slice(0, 256) ?? null,
       stream: call.request.stream === true,
       inputTokens: usage.inputTokens,
       outputTokens: usage.outputTokens,
@@ -141,10 +175,32 @@ export class MessagesPipeline {
       errorType: summary.errorType ?? null,
       latencyMs: Math.round(summary.latencyMs),
       ttftMs: summary.ttftMs === undefined ? null : Math.round(summary.ttftMs),
-      costUsd: costUsd(summary.model, usage),
+      costUsd: cost,
       createdAt: new Date(),
     });
+    return cost;
   }
+}
+
+/** What counts against token limits: everything but cache reads, which are nearly free upstream too. */
+function countedTokens({ usage }: CallSummary): number {
+  return usage.inputTokens + usage.cacheCreationInputTokens + usage.outputTokens;
+}
+
+/** The sink with rate-limit headers added to whatever status line the answer starts with. */
+function withHeaders(sink: ResponseSink, extra: Record<string, string>): ResponseSink {
+  return {
+    get headersSent() {
+      return sink.headersSent;
+    },
+    get closed() {
+      return sink.closed;
+    },
+    start: (status, headers) => sink.start(status, { ...headers, ...extra }),
+    write: (chunk) => sink.write(chunk),
+    end: (chunk) => sink.end(chunk),
+    onClose: (listener) => sink.onClose(listener),
+  };
 }
 
 function clearTimers(timers: { first?: NodeJS.Timeout; every?: NodeJS.Timeout } | undefined): void {

@@ -14,6 +14,15 @@ export const SSE_HEADERS = {
 };
 
 const PASSED_HEADERS = ['retry-after', 'x-should-retry'];
+/** The model that served the request (after aliases and fallbacks); the body stays the upstream's. */
+export const MODEL_HEADER = 'x-switchyard-model';
+// Unknown names pass through from the client; one a header cannot carry is left out, not sent.
+const HEADER_SAFE = /^[\x21-\x7e]{1,256}$/;
+
+function withModelHeader(headers: Record<string, string>, model: string): Record<string, string> {
+  if (HEADER_SAFE.test(model)) headers[MODEL_HEADER] = model;
+  return headers;
+}
 
 /** Writes an error event into a stream that has already begun. */
 export function writeStreamError(
@@ -32,7 +41,9 @@ async function relayStream(
   sink: ResponseSink,
   summary: CallSummary,
 ): Promise<Outcome> {
-  if (!sink.headersSent) sink.start(200, { ...SSE_HEADERS, 'request-id': call.requestId });
+  if (!sink.headersSent) {
+    sink.start(200, withModelHeader({ ...SSE_HEADERS, 'request-id': call.requestId }, summary.model));
+  }
   const meter = new StreamUsageMeter();
   try {
     for await (const chunk of response.body) {
@@ -78,6 +89,7 @@ async function relayWhole(
   sink: ResponseSink,
   summary: CallSummary,
 ): Promise<Outcome> {
+  const servedBy = summary.model;
   const chunks: Buffer[] = [];
   try {
     for await (const chunk of response.body) {
@@ -111,10 +123,13 @@ async function relayWhole(
     sink.end(encodeSseEvent('error', error));
     return response.status >= 400 ? { kind: 'client_error' } : { kind: 'success' };
   }
-  const headers: Record<string, string> = {
-    'content-type': response.headers['content-type'] ?? 'application/json',
-    'request-id': call.requestId,
-  };
+  const headers = withModelHeader(
+    {
+      'content-type': response.headers['content-type'] ?? 'application/json',
+      'request-id': call.requestId,
+    },
+    servedBy,
+  );
   for (const name of PASSED_HEADERS) {
     const value = response.headers[name];
     if (value !== undefined) headers[name] = value;

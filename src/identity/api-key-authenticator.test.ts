@@ -26,9 +26,14 @@ function setup(ttlMs = 60_000) {
   const touched: string[][] = [];
   const repo: ApiKeyRepository = {
     insert: async () => record,
-    findByHash: async (h) => {
+    findByHash: async () => {
+      throw new Error('authentication reads key and owner together');
+    },
+    findCredential: async (h) => {
       lookups += 1;
-      return h === record.keyHash ? record : undefined;
+      return h === record.keyHash
+        ? { key: record, owner: { limits: {}, allowedModels: null, disabledAt: null } }
+        : undefined;
     },
     get: async () => record,
     list: async () => [record],

@@ -1,7 +1,8 @@
 import { AuthenticationError } from '../errors.js';
-import { UNRESTRICTED, type Principal } from '../gateway/call.js';
+import { UNRESTRICTED, type Principal, type PrincipalAccess } from '../gateway/call.js';
 import type { Logger } from '../observability/logger.js';
-import type { ApiKeyRepository } from '../store/types.js';
+import type { ApiKeyCredential, ApiKeyRepository } from '../store/types.js';
+import type { KeyLimits } from './key-limits.js';
 import { hashApiKeySecret, looksLikeApiKey } from './api-key-secret.js';
 
 interface CacheEntry {
@@ -87,15 +88,32 @@ export class ApiKeyAuthenticator {
   }
 
   private async load(hash: string, now: number): Promise<CacheEntry> {
-    const record = await this.repository.findByHash(hash);
-    const valid = record !== undefined && record.revokedAt === null;
+    const found = await this.repository.findCredential(hash);
+    const valid = found !== undefined && found.key.revokedAt === null && found.owner.disabledAt === null;
     const entry: CacheEntry = {
-      principal: valid ? { apiKeyId: record.id, userId: record.userId, access: UNRESTRICTED } : undefined,
-      expiresAt: record?.expiresAt ?? null,
+      principal: valid
+        ? { apiKeyId: found.key.id, userId: found.key.userId, access: accessOf(found) }
+        : undefined,
+      expiresAt: found?.key.expiresAt ?? null,
       cachedUntil: now + (valid ? this.ttlMs : NEGATIVE_TTL_MS),
     };
     if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
     this.cache.set(hash, entry);
     return entry;
   }
+}
+
+/** The key's and its owner's limits and model lists; the shared UNRESTRICTED when there are none. */
+export function accessOf({ key, owner }: ApiKeyCredential): PrincipalAccess {
+  const none = (limits: KeyLimits) => Object.keys(limits).length === 0;
+  if (none(key.limits) && none(owner.limits) && key.allowedModels === null && owner.allowedModels === null) {
+    return key.modelFallback ? { ...UNRESTRICTED, modelFallback: true } : UNRESTRICTED;
+  }
+  return {
+    keyLimits: key.limits,
+    userLimits: owner.limits,
+    keyModels: key.allowedModels,
+    userModels: owner.allowedModels,
+    modelFallback: key.modelFallback,
+  };
 }

@@ -17,14 +17,18 @@ export const PERMISSIONS = [
   'users:manage',
   /** The audit log and its export. */
   'audit:read',
+  /** The model catalogue and its aliases. */
+  'models:read',
+  /** Change models, prices, fallback chains and aliases (prices decide what the ledger charges). */
+  'models:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<UserRole, readonly Permission[]> = {
   admin: PERMISSIONS,
-  operator: ['accounts:read', 'accounts:write', 'keys:own'],
+  operator: ['accounts:read', 'accounts:write', 'keys:own', 'models:read'],
   member: ['keys:own'],
-  viewer: ['accounts:read'],
+  viewer: ['accounts:read', 'models:read'],
 };
 
 export function roleGrants(role: UserRole, permission: Permission): boolean {

@@ -20,6 +20,11 @@ export type JobHandler = (job: QueuedJob, signal: AbortSignal) => Promise<void>;
 export interface ConsumeOptions {
   /** Jobs this consumer runs at once, per lane. */
   concurrency: number;
+  /**
+   * Who runs the jobs (the worker's registry id): recorded on each job it takes (BullMQ's
+   * `processedBy`), so an operator, or a fault test, can tell which worker holds a job.
+   */
+  name?: string;
   /** Called with errors the handler threw (the job then counts as done: it is not retried). */
   onError?: (error: unknown, spec: JobSpec) => void;
 }

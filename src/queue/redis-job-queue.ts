@@ -116,6 +116,7 @@ class RedisConsumer {
         prefix: queue.keys.bullPrefix,
         concurrency: options.concurrency,
         maxStalledCount: 1,
+        ...(options.name === undefined ? {} : { name: options.name }),
         ...(queue.lockDurationMs === undefined ? {} : { lockDuration: queue.lockDurationMs }),
         ...(queue.stalledIntervalMs === undefined ? {} : { stalledInterval: queue.stalledIntervalMs }),
       });

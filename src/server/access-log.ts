@@ -49,6 +49,7 @@ export class AccessLog {
     const summary = record.summary;
     if (summary) {
       line += `,"model":${str(summary.model)}`;
+      if (summary.requestedModel !== undefined) line += `,"requestedModel":${str(summary.requestedModel)}`;
       if (summary.account) line += `,"account":${str(summary.account.name)}`;
       line += `,"attempts":${summary.attempts},"sticky":${summary.stickyHit}`;
       if (summary.ttftMs !== undefined) line += `,"ttftMs":${Math.round(summary.ttftMs)}`;

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { SwitchyardError } from '../errors.js';
 import type { ModelCatalog } from '../gateway/models.js';
@@ -6,6 +6,10 @@ import type { Principal } from '../gateway/call.js';
 import type { Logger } from '../observability/logger.js';
 import { AccessLog, pathOf } from './access-log.js';
 import { buildErrorHandler, notFoundHandler } from './error-handler.js';
+import { messagesCors } from './hardening/cors.js';
+import { createFrontServer, type ServerOptions } from './hardening/http-server.js';
+import { installHardening } from './hardening/index.js';
+import { clientAddressOf } from './client-address.js';
 import { createMessagesFront } from './messages-front.js';
 import { newRequestId } from './request-id.js';
 import { RequestTracker } from './request-tracker.js';
@@ -40,6 +44,8 @@ export interface AppDeps {
   admin: ApiRouteDeps;
   /** Resumable streams (distributed mode); GET /v1/requests/{id}/events answers 404 without. */
   requestEvents?: RequestEventsSource | undefined;
+  /** Timeouts, TLS and CORS (see server/hardening/). */
+  http: { server: ServerOptions; corsOrigins: readonly string[]; trustedProxies?: readonly string[] };
 }
 
 const SMALL_BODY_LIMIT = 1024 * 1024;
@@ -49,11 +55,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const tracker = new RequestTracker();
   const accessLog = new AccessLog(deps.logger);
   const endpoint = new MessagesEndpoint(deps.messages, deps.logger, accessLog);
-  const messagesFront = createMessagesFront(endpoint, tracker, deps.logger, accessLog);
+  const messagesFront = createMessagesFront(
+    endpoint,
+    tracker,
+    deps.logger,
+    accessLog,
+    messagesCors(deps.http.corsOrigins),
+    clientAddressOf(deps.http.trustedProxies ?? []),
+  );
   const app = Fastify({
     logger: false,
     bodyLimit: SMALL_BODY_LIMIT,
     genReqId: newRequestId,
+    // request.ip reads X-Forwarded-For only from these (the raw front uses the same list).
+    ...(deps.http.trustedProxies?.length ? { trustProxy: [...deps.http.trustedProxies] } : {}),
     requestIdHeader: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -61,14 +76,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // The hot route is served before Fastify sees the request; see messages-front.ts.
-    serverFactory: (fastifyHandler) => {
-      const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    serverFactory: (fastifyHandler) =>
+      createFrontServer((req: IncomingMessage, res: ServerResponse) => {
         if (!messagesFront(req, res)) fastifyHandler(req, res);
-      });
-      // Longer than the usual load balancer idle timeout (60 s), so the balancer closes first.
-      server.keepAliveTimeout = 72_000;
-      return server;
-    },
+      }, deps.http.server),
   });
 
   app.decorateRequest('principal', null);
@@ -77,6 +88,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.decorate('requestsInFlight', () => tracker.inFlight);
   // Before any route: every /api route must declare who may call it.
   installRoutePolicy(app, { sessions: deps.admin.sessions, adminToken: deps.admin.adminToken });
+  installHardening(app, { corsOrigins: deps.http.corsOrigins, tls: deps.http.server.tls !== undefined });
 
   // Bodies stay raw bytes whatever the content type (curl -d sends form encoding): the Messages
   // route forwards them untouched, and every route parses JSON itself with prototype-poisoning checks.

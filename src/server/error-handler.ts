@@ -27,6 +27,19 @@ function fromFastify(error: FastifyError): SwitchyardError | undefined {
   return undefined;
 }
 
+/**
+ * PostgreSQL cannot store NUL (U+0000) in text or jsonb (SQLSTATE 22021, 22P05). Only request
+ * input carries one there (a path segment, a query filter, a JSON string), so it is the client's
+ * error: without this a `%00` in a URL answered 500. The codes sit on the driver error's cause.
+ */
+const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
+function isUnstorableText(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
+    if (UNSTORABLE_TEXT.has(String((e as { code?: unknown }).code))) return true;
+  }
+  return false;
+}
+
 export interface ErrorReply {
   status: number;
   headers: Record<string, string>;
@@ -37,11 +50,15 @@ export interface ErrorReply {
 export function toErrorReply(error: unknown, logger: Logger, requestId: string): ErrorReply {
   let known = error instanceof SwitchyardError ? error : undefined;
   if (!known && error instanceof Error && 'code' in error) known = fromFastify(error as FastifyError);
+  if (!known && isUnstorableText(error)) {
+    known = new InvalidRequestError('A text value in the request contains a NUL character (\\u0000).');
+  }
   if (!known) {
     logger.error({ err: error, requestId }, 'unhandled error');
     known = new ApiError();
   }
   const headers: Record<string, string> = {
+    ...known.headers,
     'content-type': 'application/json; charset=utf-8',
     'request-id': requestId,
   };

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import secureJson from 'secure-json-parse';
 import { InvalidRequestError } from '../errors.js';
 
@@ -8,6 +9,9 @@ import { InvalidRequestError } from '../errors.js';
 export function parseJsonBody(body: unknown): unknown {
   if (!Buffer.isBuffer(body) || body.length === 0)
     throw new InvalidRequestError('body: a JSON body is required.');
+  // JSON is UTF-8 (RFC 8259). Decoding would quietly turn bad bytes into U+FFFD, so the Messages
+  // route would validate one text and forward different bytes; isUtf8 is native and cheap.
+  if (!isUtf8(body)) throw new InvalidRequestError('body: the body is not valid UTF-8.');
   try {
     return secureJson.parse(body.toString('utf8'), undefined, {
       protoAction: 'error',

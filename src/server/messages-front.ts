@@ -28,6 +28,9 @@ export function createMessagesFront(
   tracker: RequestTracker,
   logger: Logger,
   accessLog: AccessLog,
+  /** CORS headers for allowlisted origins (CORS_ORIGINS); undefined when there are none. */
+  cors?: (req: IncomingMessage, res: ServerResponse) => void,
+  clientAddress: (req: IncomingMessage) => string | undefined = (req) => req.socket.remoteAddress,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   const refuse = (exchange: MessagesExchange, req: IncomingMessage, error: SwitchyardError) => {
     const reply = toErrorReply(error, logger, exchange.requestId);
@@ -40,13 +43,14 @@ export function createMessagesFront(
 
   return (req, res) => {
     if (!isHotRoute(req)) return false;
+    if (cors !== undefined) cors(req, res);
     const exchange: MessagesExchange = {
       requestId: newRequestId(),
       operation: 'messages',
       method: 'POST',
       url: req.url ?? PATH,
       headers: req.headers,
-      ip: req.socket.remoteAddress,
+      ip: clientAddress(req),
       res,
       startedAt: performance.now(),
     };

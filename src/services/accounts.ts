@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidRequestError, NotFoundError, SwitchyardError } from '../errors.js';
+import type { OutboundUrlGuard } from '../identity/outbound-url.js';
 import type { SecretBox } from '../identity/secret-box.js';
 import { upstreamAccountOf } from '../identity/upstream-account.js';
 import type { AccountRecord, AuditRepository, AccountRepository } from '../store/types.js';
@@ -21,6 +22,8 @@ export interface AccountsServiceDeps {
   audit: AuditRepository;
   secretBox: SecretBox;
   kinds: UpstreamKindRegistry;
+  /** Refuses base URLs that lead to loopback, private, link-local or metadata addresses (SSRF). */
+  outboundUrls: OutboundUrlGuard;
   /** Live in-flight counts, when a gateway runs in this process. */
   inFlight?: (id: string) => number | undefined;
   /** Called after every change so a running pool picks it up at once. */
@@ -37,6 +40,7 @@ export class AccountsService {
     if (kind.requiresCredential && !input.apiKey) {
       throw new InvalidRequestError(`apiKey: accounts of kind ${input.kind} need a credential.`);
     }
+    if (input.baseUrl !== undefined) await this.deps.outboundUrls.check(input.baseUrl, 'baseUrl');
     const id = randomUUID();
     try {
       const record = await this.deps.accounts.insert({
@@ -67,6 +71,7 @@ export class AccountsService {
 
   async update(ref: string, raw: AccountPatchInput, context: AuditContext = {}): Promise<AccountView> {
     const patch = parseInput(accountPatchInput, raw);
+    if (typeof patch.baseUrl === 'string') await this.deps.outboundUrls.check(patch.baseUrl, 'baseUrl');
     const record = await this.find(ref);
     const { apiKey, ...rest } = patch;
     const changes: Parameters<AccountRepository['update']>[1] = { ...rest };

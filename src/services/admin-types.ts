@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { keyLimitsSchema, type KeyLimits } from '../identity/key-limits.js';
 import { ACCOUNT_KINDS, type AccountKind } from '../upstreams/types.js';
 import type { AccountState } from '../store/types.js';
+import type { ModelView } from './model-catalogue-types.js';
 
 /** An account as admins see it: never the credential, only whether there is one. */
 export interface AccountView {
@@ -30,6 +32,9 @@ export interface ApiKeyView {
   expiresAt: string | null;
   revokedAt: string | null;
   lastUsedAt: string | null;
+  limits: KeyLimits;
+  models: string[] | null;
+  modelFallback: boolean;
 }
 
 export interface AccountTestView {
@@ -75,11 +80,36 @@ export const accountPatchInput = z.strictObject({
 });
 export type AccountPatchInput = z.input<typeof accountPatchInput>;
 
+const modelList = z.array(z.string().min(1).max(256)).min(1).max(200);
+
+/** What a key may do: its limits, its models (null: all its owner may use), fallback opt-in. */
+const keyAccessFields = {
+  limits: keyLimitsSchema.optional(),
+  models: modelList.nullable().optional(),
+  modelFallback: z.boolean().optional(),
+};
+
 export const newApiKeyInput = z.strictObject({
   name: nameSchema,
   expiresAt: z.iso.datetime().optional(),
+  ...keyAccessFields,
 });
 export type NewApiKeyInput = z.input<typeof newApiKeyInput>;
+
+/** A key's settings after creation; its secret and owner never change. */
+export const apiKeyPatchInput = z.strictObject({
+  name: nameSchema.optional(),
+  expiresAt: z.iso.datetime().nullable().optional(),
+  ...keyAccessFields,
+});
+export type ApiKeyPatchInput = z.input<typeof apiKeyPatchInput>;
+
+/** An admin's change to a user's ceiling: the limits and models every key of theirs is held to. */
+export const userLimitsInput = z.strictObject({
+  limits: keyLimitsSchema.optional(),
+  models: modelList.nullable().optional(),
+});
+export type UserLimitsInput = z.input<typeof userLimitsInput>;
 
 /** The admin use cases, served either by a running server over HTTP or directly from the store. */
 export interface AdminOperations {
@@ -91,4 +121,6 @@ export interface AdminOperations {
   createKey(input: NewApiKeyInput): Promise<{ key: ApiKeyView; secret: string }>;
   listKeys(): Promise<ApiKeyView[]>;
   revokeKey(ref: string): Promise<ApiKeyView>;
+  listModels(): Promise<ModelView[]>;
+  updateKey(ref: string, patch: ApiKeyPatchInput): Promise<ApiKeyView>;
 }

@@ -1,8 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidRequestError, NotFoundError, SwitchyardError } from '../errors.js';
 import { generateApiKeySecret } from '../identity/api-key-secret.js';
-import type { ApiKeyRecord, ApiKeyRepository, AuditRepository, UserRepository } from '../store/types.js';
-import { newApiKeyInput, type ApiKeyView, type NewApiKeyInput } from './admin-types.js';
+import { assertWithinOwner } from '../identity/key-scope.js';
+import type {
+  ApiKeyRecord,
+  ApiKeyRepository,
+  AuditRepository,
+  UserRecord,
+  UserRepository,
+} from '../store/types.js';
+import {
+  apiKeyPatchInput,
+  newApiKeyInput,
+  type ApiKeyPatchInput,
+  type ApiKeyView,
+  type NewApiKeyInput,
+} from './admin-types.js';
 import type { AuditContext } from './audit-context.js';
 import { parseInput } from './parse-input.js';
 
@@ -10,8 +23,10 @@ export interface ApiKeysServiceDeps {
   apiKeys: ApiKeyRepository;
   users: UserRepository;
   audit: AuditRepository;
-  /** Called after a revocation so cached keys stop working at once. */
+  /** Called after a revocation or a change so cached copies of the key are dropped at once. */
   onRevoke?: (apiKeyId: string) => void;
+  /** Alias → model id, so model lists compare by what they mean. */
+  resolveModel?: (name: string) => string;
   actor: { type: 'user' | 'cli' | 'system'; id: string | null };
 }
 
@@ -24,32 +39,79 @@ export class ApiKeysService {
    */
   async create(raw: NewApiKeyInput, ownerId?: string, context: AuditContext = {}) {
     const input = parseInput(newApiKeyInput, raw);
-    let owner: string | undefined;
-    if (ownerId === undefined) {
-      owner = (await this.deps.users.firstAdmin())?.id;
-      if (!owner)
-        throw new SwitchyardError(
-          'api_error',
-          'There is no user to own the key; start the server once first.',
-          { status: 409 },
-        );
-    } else {
-      const user = await this.deps.users.get(ownerId);
-      if (!user) throw new NotFoundError(`No user with id '${ownerId}'.`);
-      if (user.disabledAt) throw new InvalidRequestError('userId: that user is disabled.');
-      owner = user.id;
-    }
+    const owner = await this.ownerFor(ownerId);
+    assertWithinOwner(input, owner, this.deps.resolveModel);
     const { secret, hash, prefix } = generateApiKeySecret();
     const record = await this.deps.apiKeys.insert({
       id: randomUUID(),
       name: input.name,
       keyHash: hash,
       keyPrefix: prefix,
-      userId: owner,
+      userId: owner.id,
       expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+      limits: input.limits ?? {},
+      allowedModels: input.models ?? null,
+      modelFallback: input.modelFallback ?? false,
     });
-    await this.audit('api_key.create', record, context);
+    await this.audit('api_key.create', record, context, accessDetails(input));
     return { key: view(record), secret };
+  }
+
+  /** By id or unique name (admins). */
+  async update(ref: string, raw: ApiKeyPatchInput, context: AuditContext = {}): Promise<ApiKeyView> {
+    return this.updateRecord(await this.find(ref), raw, context);
+  }
+
+  /** The caller's own key; another user's is a 404, as if it did not exist. */
+  async updateOwn(userId: string, id: string, raw: ApiKeyPatchInput, context: AuditContext = {}) {
+    const record = await this.deps.apiKeys.get(id);
+    if (!record || record.userId !== userId) throw new NotFoundError(`No key with id '${id}'.`);
+    return this.updateRecord(record, raw, context);
+  }
+
+  private async updateRecord(record: ApiKeyRecord, raw: ApiKeyPatchInput, context: AuditContext) {
+    const patch = parseInput(apiKeyPatchInput, raw);
+    if (record.revokedAt !== null) {
+      throw new SwitchyardError('invalid_request_error', 'A revoked key cannot be changed.', { status: 409 });
+    }
+    const owner = await this.deps.users.get(record.userId);
+    if (!owner) throw new NotFoundError(`No user with id '${record.userId}'.`);
+    assertWithinOwner(patch, owner, this.deps.resolveModel);
+    const updated = await this.deps.apiKeys.update(record.id, {
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.expiresAt !== undefined
+        ? { expiresAt: patch.expiresAt === null ? null : new Date(patch.expiresAt) }
+        : {}),
+      ...(patch.limits !== undefined ? { limits: patch.limits } : {}),
+      ...(patch.models !== undefined ? { allowedModels: patch.models } : {}),
+      ...(patch.modelFallback !== undefined ? { modelFallback: patch.modelFallback } : {}),
+    });
+    if (!updated) throw new NotFoundError(`No key with id '${record.id}'.`);
+    this.deps.onRevoke?.(record.id);
+    await this.audit('api_key.update', updated, context, {
+      ...accessDetails(patch),
+      ...(patch.name !== undefined ? { newName: patch.name } : {}),
+      ...(patch.expiresAt !== undefined ? { expiresAt: patch.expiresAt } : {}),
+    });
+    return view(updated);
+  }
+
+  /** The given user (admins), or the first admin (the command line's keys). */
+  private async ownerFor(ownerId: string | undefined): Promise<UserRecord> {
+    if (ownerId === undefined) {
+      const admin = await this.deps.users.firstAdmin();
+      if (!admin)
+        throw new SwitchyardError(
+          'api_error',
+          'There is no user to own the key; start the server once first.',
+          { status: 409 },
+        );
+      return admin;
+    }
+    const user = await this.deps.users.get(ownerId);
+    if (!user) throw new NotFoundError(`No user with id '${ownerId}'.`);
+    if (user.disabledAt) throw new InvalidRequestError('userId: that user is disabled.');
+    return user;
   }
 
   /** A key for the caller themself: it can never belong to anyone else. */
@@ -75,6 +137,11 @@ export class ApiKeysService {
     const record = await this.deps.apiKeys.get(id);
     if (!record || record.userId !== userId) throw new NotFoundError(`No key with id '${id}'.`);
     return this.revokeRecord(record, id, context);
+  }
+
+  /** The owner's limits changed: every cached copy of their keys must be read again. */
+  async ownerChanged(userId: string): Promise<void> {
+    for (const record of await this.deps.apiKeys.list({ userId })) this.deps.onRevoke?.(record.id);
   }
 
   /** Revokes every live key of a user (when the user is disabled); returns how many. */
@@ -115,7 +182,12 @@ export class ApiKeysService {
     throw new NotFoundError(`No live key named or with id '${ref}'.`);
   }
 
-  private audit(action: string, record: ApiKeyRecord, context: AuditContext) {
+  private audit(
+    action: string,
+    record: ApiKeyRecord,
+    context: AuditContext,
+    extra: Record<string, unknown> = {},
+  ) {
     const actor = context.actor ?? this.deps.actor;
     return this.deps.audit.append({
       actorType: actor.type,
@@ -124,7 +196,7 @@ export class ApiKeysService {
       targetType: 'api_key',
       targetId: record.id,
       ip: context.ip ?? null,
-      details: { name: record.name, prefix: record.keyPrefix, owner: record.userId },
+      details: { name: record.name, prefix: record.keyPrefix, owner: record.userId, ...extra },
     });
   }
 }
@@ -139,5 +211,17 @@ function view(record: ApiKeyRecord): ApiKeyView {
     expiresAt: record.expiresAt?.toISOString() ?? null,
     revokedAt: record.revokedAt?.toISOString() ?? null,
     lastUsedAt: record.lastUsedAt?.toISOString() ?? null,
+    limits: record.limits,
+    models: record.allowedModels,
+    modelFallback: record.modelFallback,
+  };
+}
+
+/** Limits and model lists are policy, not secrets: the audit row keeps them. */
+function accessDetails(input: { limits?: unknown; models?: unknown; modelFallback?: unknown }) {
+  return {
+    ...(input.limits !== undefined ? { limits: input.limits } : {}),
+    ...(input.models !== undefined ? { models: input.models } : {}),
+    ...(input.modelFallback !== undefined ? { modelFallback: input.modelFallback } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { KeyLimits } from '../identity/key-limits.js';
 import { z } from 'zod';
 import { PermissionError } from '../errors.js';
 import { USER_ROLES, type UserRole } from '../store/types.js';
@@ -10,6 +11,9 @@ export interface UserView {
   mustChangePassword: boolean;
   createdAt: string;
   disabledAt: string | null;
+  /** The ceiling of the user's keys. */
+  limits: KeyLimits;
+  models: string[] | null;
 }
 
 /** Usernames are stored lower-case, so `Ada` and `ada` are one account. */

@@ -1,11 +1,14 @@
 import type { AuthConfig } from '../config/index.js';
 import { AccessTokens, accessTokenKey } from '../identity/access-tokens.js';
 import { InMemoryFailureCounter, LoginThrottle, type FailureCounter } from '../identity/login-throttle.js';
+import { OidcClient } from '../identity/oidc-client.js';
+import { OidcLoginStateBox } from '../identity/oidc-login-state.js';
 import type { Store } from '../store/types.js';
 import type { ApiKeysService } from './api-keys.js';
 import { scrubbedAudit } from './audit-context.js';
 import { AuditLogService } from './audit-log.js';
 import { SessionsService } from './sessions.js';
+import { SsoService } from './sso.js';
 import { UsersService } from './users.js';
 
 export interface IdentityServicesOptions {
@@ -42,7 +45,20 @@ export function createIdentityServices(store: Store, options: IdentityServicesOp
     apiKeys: options.apiKeys,
     registrationOpen: options.auth.registrationOpen,
   });
-  return { sessions, users, auditLog: new AuditLogService(store.audit) };
+  const oidc = options.auth.oidc;
+  const sso =
+    oidc === undefined
+      ? undefined
+      : new SsoService({
+          config: oidc,
+          client: new OidcClient(oidc),
+          stateBox: new OidcLoginStateBox(options.masterKey),
+          users: store.users,
+          identities: store.oidcIdentities,
+          audit,
+          sessions,
+        });
+  return { sessions, users, sso, auditLog: new AuditLogService(store.audit) };
 }
 
 export type IdentityServices = ReturnType<typeof createIdentityServices>;

@@ -172,6 +172,11 @@ export class SessionsService {
     return this.start(updated);
   }
 
+  /** A session for a user another method (single sign-on) has authenticated; the caller audits it. */
+  startFor(user: UserRecord): Promise<IssuedSession> {
+    return this.start(user);
+  }
+
   private start(user: UserRecord): Promise<IssuedSession> {
     return this.issue(user, randomUUID(), new Date());
   }

@@ -19,6 +19,7 @@ import {
   type NewUserInput,
   type UserView,
 } from './auth-types.js';
+import { userLimitsInput, type UserLimitsInput } from './admin-types.js';
 import { parseInput } from './parse-input.js';
 
 export interface UsersServiceDeps {
@@ -87,6 +88,23 @@ export class UsersService {
     const updated = await this.deps.users.update(user.id, { role });
     if (!updated) throw new NotFoundError(`No user with id '${id}'.`);
     await this.audit('user.role_change', updated, context, { from: user.role, to: role });
+    return userView(updated);
+  }
+
+  /** The ceiling of every key the user owns; their keys' cached copies are dropped at once. */
+  async setLimits(id: string, raw: UserLimitsInput, context: AuditContext): Promise<UserView> {
+    const input = parseInput(userLimitsInput, raw);
+    const user = await this.find(id);
+    const updated = await this.deps.users.update(user.id, {
+      ...(input.limits !== undefined ? { limits: input.limits } : {}),
+      ...(input.models !== undefined ? { allowedModels: input.models } : {}),
+    });
+    if (!updated) throw new NotFoundError(`No user with id '${id}'.`);
+    await this.deps.apiKeys.ownerChanged(user.id);
+    await this.audit('user.limits_change', updated, context, {
+      from: { limits: user.limits, models: user.allowedModels },
+      to: { limits: updated.limits, models: updated.allowedModels },
+    });
     return userView(updated);
   }
 
@@ -159,5 +177,7 @@ export function userView(user: UserRecord): UserView {
     mustChangePassword: user.mustChangePassword,
     createdAt: user.createdAt.toISOString(),
     disabledAt: user.disabledAt?.toISOString() ?? null,
+    limits: user.limits,
+    models: user.allowedModels,
   };
 }

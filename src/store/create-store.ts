@@ -4,6 +4,8 @@ import { registerInternalDatabase } from './internal.js';
 import { accountRepository } from './repositories/accounts.js';
 import { apiKeyRepository } from './repositories/api-keys.js';
 import { auditRepository } from './repositories/audit.js';
+import { modelRepository } from './repositories/models.js';
+import { oidcIdentityRepository } from './repositories/oidc-identities.js';
 import { refreshTokenRepository } from './repositories/refresh-tokens.js';
 import { usageRepository } from './repositories/usage.js';
 import { userRepository } from './repositories/users.js';
@@ -20,6 +22,8 @@ export function createStore(kind: Store['kind'], db: StoreDatabase, shutdown: ()
     usage: usageRepository(db),
     audit: auditRepository(db),
     refreshTokens: refreshTokenRepository(db),
+    oidcIdentities: oidcIdentityRepository(db),
+    models: modelRepository(db),
     async ping() {
       await db.execute(sql`select 1`);
     },

@@ -11,6 +11,7 @@ import {
   jsonb,
   numeric,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uuid,
@@ -95,6 +96,8 @@ export const usage = pgTable(
     userId: uuid('user_id'),
     accountId: uuid('account_id'),
     model: text('model').notNull(),
+    // What the client asked for, when an alias or a fallback chain made `model` differ from it.
+    requestedModel: text('requested_model'),
     stream: boolean('stream').notNull(),
     inputTokens: integer('input_tokens').notNull(),
     outputTokens: integer('output_tokens').notNull(),
@@ -116,6 +119,33 @@ export const usage = pgTable(
     index('usage_account_id_idx').on(t.accountId),
   ],
 );
+
+// The model catalogue as admins edited it. Shipped entries (gateway/catalogue/shipped.ts) are not
+// stored: a row here overrides the shipped entry of the same id, and `removed` hides one. So a new
+// release's shipped models and prices apply at once, except where an admin decided otherwise.
+export const models = pgTable('models', {
+  id: text('id').primaryKey(),
+  displayName: text('display_name').notNull(),
+  contextWindow: integer('context_window').notNull(),
+  maxOutput: integer('max_output').notNull(),
+  // USD per million tokens.
+  inputPrice: numeric('input_price', { precision: 12, scale: 6, mode: 'number' }).notNull(),
+  outputPrice: numeric('output_price', { precision: 12, scale: 6, mode: 'number' }).notNull(),
+  cacheWritePrice: numeric('cache_write_price', { precision: 12, scale: 6, mode: 'number' }).notNull(),
+  cacheReadPrice: numeric('cache_read_price', { precision: 12, scale: 6, mode: 'number' }).notNull(),
+  // Model ids or aliases to try, in order, for keys that opted in.
+  fallbacks: jsonb('fallbacks').$type<string[]>().notNull().default([]),
+  releasedAt: timestamptz('released_at'),
+  removed: boolean('removed').notNull().default(false),
+  updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+});
+
+// Admin aliases, overriding shipped ones of the same name; a null model hides a shipped alias.
+export const modelAliases = pgTable('model_aliases', {
+  alias: text('alias').primaryKey(),
+  modelId: text('model_id'),
+  updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+});
 
 // Append-only: a trigger in the migrations rejects UPDATE, DELETE and TRUNCATE.
 export const auditLog = pgTable(
@@ -159,6 +189,23 @@ export const refreshTokens = pgTable(
     index('refresh_tokens_family_id_idx').on(t.familyId),
     index('refresh_tokens_user_id_idx').on(t.userId),
   ],
+);
+
+// Single sign-on: a user signed in through an OpenID Connect provider is linked by the provider's
+// issuer and subject, never by username or email (both can change or be reused). See docs/sso.md.
+export const oidcIdentities = pgTable(
+  'oidc_identities',
+  {
+    issuer: text('issuer').notNull(),
+    subject: text('subject').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .unique('oidc_identities_user_id_unique')
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    lastLoginAt: timestamptz('last_login_at'),
+  },
+  (t) => [primaryKey({ name: 'oidc_identities_pkey', columns: [t.issuer, t.subject] })],
 );
 
 export const conversations = pgTable(

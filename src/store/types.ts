@@ -112,6 +112,11 @@ export type NewApiKey = Omit<
 > &
   Partial<Pick<ApiKeyRecord, 'limits' | 'allowedModels' | 'modelFallback'>>;
 
+export interface ApiKeyCredential {
+  key: ApiKeyRecord;
+  owner: Pick<UserRecord, 'limits' | 'allowedModels' | 'disabledAt'>;
+}
+
 /** What may change on a key after creation. */
 export type ApiKeyPatch = Partial<
   Pick<ApiKeyRecord, 'name' | 'expiresAt' | 'limits' | 'allowedModels' | 'modelFallback'>
@@ -121,6 +126,8 @@ export interface ApiKeyRepository {
   insert(key: NewApiKey): Promise<ApiKeyRecord>;
   /** Looked up by hash with a parameterized query; revoked keys are returned too (callers check). */
   findByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  /** The key and what its owner allows, in one query: what authentication needs. */
+  findCredential(keyHash: string): Promise<ApiKeyCredential | undefined>;
   get(id: string): Promise<ApiKeyRecord | undefined>;
   list(filter?: { userId?: string }): Promise<ApiKeyRecord[]>;
   /** Returns false when there is no such key or it was already revoked. */
@@ -135,6 +142,8 @@ export interface UsageRecord {
   userId: string | null;
   accountId: string | null;
   model: string;
+  /** What the client asked for, when an alias or a fallback made `model` differ from it. */
+  requestedModel: string | null;
   stream: boolean;
   inputTokens: number;
   outputTokens: number;
@@ -153,7 +162,53 @@ export interface UsageRepository {
   /** Idempotent: rows whose request id is already recorded are skipped. Returns rows inserted. */
   insertMany(rows: readonly UsageRecord[]): Promise<number>;
   list(filter?: { requestId?: string; apiKeyId?: string; limit?: number }): Promise<UsageRecord[]>;
+  /** A key's or a user's spend since a time: USD, and tokens other than cache reads. */
+  spendSince(
+    owner: { apiKeyId: string } | { userId: string },
+    since: Date,
+  ): Promise<{ usd: number; tokens: number }>;
   count(): Promise<number>;
+}
+
+/** An admin's catalogue entry: overrides the shipped entry of the same id (or adds a model). */
+export interface ModelRecord {
+  id: string;
+  displayName: string;
+  contextWindow: number;
+  maxOutput: number;
+  /** USD per million tokens. */
+  inputPrice: number;
+  outputPrice: number;
+  cacheWritePrice: number;
+  cacheReadPrice: number;
+  /** Model ids or aliases tried in order when the key opted in to fallbacks. */
+  fallbacks: string[];
+  releasedAt: Date | null;
+  /** Hides a shipped model of this id (the other fields then keep what it was). */
+  removed: boolean;
+  updatedAt: Date;
+}
+
+export type NewModelRecord = Omit<ModelRecord, 'updatedAt'>;
+
+export interface ModelAliasRecord {
+  alias: string;
+  /** Null hides a shipped alias of this name. */
+  modelId: string | null;
+  updatedAt: Date;
+}
+
+/** The admins' edits to the model catalogue; shipped entries live in code, not here. */
+export interface ModelRepository {
+  list(): Promise<ModelRecord[]>;
+  get(id: string): Promise<ModelRecord | undefined>;
+  /** Inserts or replaces the entry of this id. */
+  upsert(model: NewModelRecord): Promise<ModelRecord>;
+  /** Returns false when there was no entry. */
+  remove(id: string): Promise<boolean>;
+  listAliases(): Promise<ModelAliasRecord[]>;
+  upsertAlias(alias: string, modelId: string | null): Promise<ModelAliasRecord>;
+  removeAlias(alias: string): Promise<boolean>;
 }
 
 export interface AuditEntry {
@@ -224,6 +279,25 @@ export interface RefreshTokenRepository {
   isFamilyLive(familyId: string): Promise<boolean>;
 }
 
+/** A user's link to an OpenID Connect provider's account: issuer and subject, stable for life. */
+export interface OidcIdentityRecord {
+  issuer: string;
+  subject: string;
+  userId: string;
+  createdAt: Date;
+  lastLoginAt: Date | null;
+}
+
+export interface OidcIdentityRepository {
+  find(issuer: string, subject: string): Promise<OidcIdentityRecord | undefined>;
+  /**
+   * Creates the user and its link in one transaction. Throws StoreConflictError when the link
+   * exists already (a racing first login) or the username is taken; nothing is written then.
+   */
+  insertWithUser(user: NewUser, link: { issuer: string; subject: string }): Promise<UserRecord>;
+  touch(issuer: string, subject: string, at: Date): Promise<void>;
+}
+
 export interface Store {
   readonly kind: 'pglite' | 'postgres';
   accounts: AccountRepository;
@@ -232,6 +306,8 @@ export interface Store {
   usage: UsageRepository;
   audit: AuditRepository;
   refreshTokens: RefreshTokenRepository;
+  oidcIdentities: OidcIdentityRepository;
+  models: ModelRepository;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

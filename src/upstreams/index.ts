@@ -1,4 +1,5 @@
-import { anthropicApiKind } from './anthropic-api/index.js';
+import type { LookupFunction } from 'node:net';
+import { anthropicApiKind, createAnthropicApiKind } from './anthropic-api/index.js';
 import { createClaudeCliKind, type ClaudeCliContext } from './claude-cli/index.js';
 import { mockKind } from './mock/index.js';
 import type { AccountKind, UpstreamKindDefinition } from './types.js';
@@ -7,6 +8,8 @@ import type { AccountKind, UpstreamKindDefinition } from './types.js';
 export interface UpstreamKindContext {
   /** The shared `claude` process pool and settings; without it `claude_cli` accounts refuse requests. */
   claudeCli?: ClaudeCliContext;
+  /** Resolves upstream host names for HTTP kinds, refusing disallowed addresses (identity/guarded-lookup). */
+  connectLookup?: LookupFunction;
 }
 
 export class UpstreamKindRegistry {
@@ -24,7 +27,7 @@ export class UpstreamKindRegistry {
 /** The single registry of account kinds. Adding a kind means adding one folder and one line here. */
 export function createUpstreamKinds(context: UpstreamKindContext = {}): UpstreamKindRegistry {
   return new UpstreamKindRegistry({
-    anthropic_api: anthropicApiKind,
+    anthropic_api: context.connectLookup ? createAnthropicApiKind(context.connectLookup) : anthropicApiKind,
     claude_cli: createClaudeCliKind(context.claudeCli),
     mock: mockKind,
   });

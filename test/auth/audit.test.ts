@@ -73,6 +73,7 @@ describe('audit log', () => {
       await client.inject({
         method: 'POST',
         url: '/api/auth/refresh',
+        headers: { 'x-switchyard-csrf': '1' }, // a same-site page's fetch (see docs/security.md, CSRF)
         cookies: { [COOKIE]: fresh.refreshToken },
       }),
     );
@@ -80,6 +81,7 @@ describe('audit log', () => {
     await client.inject({
       method: 'POST',
       url: '/api/auth/refresh',
+      headers: { 'x-switchyard-csrf': '1' }, // a same-site page's fetch (see docs/security.md, CSRF)
       cookies: { [COOKIE]: fresh.refreshToken },
     });
     const again = sessionOf(await client.login('erin', `${CANARY}-2`));
@@ -87,6 +89,7 @@ describe('audit log', () => {
     await client.inject({
       method: 'POST',
       url: '/api/auth/logout',
+      headers: { 'x-switchyard-csrf': '1' }, // a same-site page's fetch (see docs/security.md, CSRF)
       cookies: { [COOKIE]: again.refreshToken },
     });
     await client.inject({

@@ -10,6 +10,14 @@ import { api, bearer, expectError, type Session, startAuthGateway } from './supp
  */
 const ID_ROUTES: Record<string, 'owned: tested below' | 'shared resource, policy-gated'> = {
   'DELETE /api/keys/:id': 'owned: tested below',
+  'PATCH /api/keys/:id': 'owned: tested below',
+  'PATCH /api/admin/keys/:ref': 'shared resource, policy-gated',
+  'PUT /api/admin/users/:id/limits': 'shared resource, policy-gated',
+  'PUT /api/admin/models/:id': 'shared resource, policy-gated',
+  'DELETE /api/admin/models/:id': 'shared resource, policy-gated',
+  'POST /api/admin/models/:id/reset': 'shared resource, policy-gated',
+  'PUT /api/admin/model-aliases/:alias': 'shared resource, policy-gated',
+  'DELETE /api/admin/model-aliases/:alias': 'shared resource, policy-gated',
   'PATCH /api/admin/accounts/:ref': 'shared resource, policy-gated',
   'DELETE /api/admin/accounts/:ref': 'shared resource, policy-gated',
   'POST /api/admin/accounts/:ref/test': 'shared resource, policy-gated',
@@ -60,6 +68,14 @@ describe('ownership (BOLA) and mass assignment', () => {
     });
     expectError(theirs, 404, 'not_found_error');
     expectError(missing, 404, 'not_found_error');
+    const patched = await client.inject({
+      method: 'PATCH',
+      url: `/api/keys/${aliceKeyId}`,
+      headers: bearer(bob),
+      payload: JSON.stringify({ models: ['claude-haiku-4-5'] }),
+    });
+    expectError(patched, 404, 'not_found_error');
+    expect((await gateway.runtime.store.apiKeys.get(aliceKeyId))?.allowedModels).toBeNull();
     expect(JSON.parse(theirs.body).error.message.replace(aliceKeyId, 'ID')).toBe(
       JSON.parse(missing.body).error.message.replace(/[0-9a-f-]{36}/, 'ID'),
     );

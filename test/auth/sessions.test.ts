@@ -19,6 +19,7 @@ describe('sessions: login, refresh, logout, password', () => {
     client.inject({
       method: 'POST',
       url: '/api/auth/refresh',
+      headers: { 'x-switchyard-csrf': '1' }, // a same-site page's fetch (see docs/security.md, CSRF)
       cookies: token === undefined ? {} : { [COOKIE]: token },
     });
   const me = (accessToken: string) =>
@@ -89,6 +90,7 @@ describe('sessions: login, refresh, logout, password', () => {
     const response = await client.inject({
       method: 'POST',
       url: '/api/auth/logout',
+      headers: { 'x-switchyard-csrf': '1' }, // a same-site page's fetch (see docs/security.md, CSRF)
       cookies: { [COOKIE]: session.refreshToken },
     });
     expect(response.statusCode).toBe(204);

@@ -29,6 +29,7 @@ describe('switchyard accounts commands for claude_cli', () => {
       SWITCHYARD_DATA_DIR: data.dir,
       SWITCHYARD_MASTER_KEY: MASTER_KEY,
       LOG_LEVEL: 'warn',
+      OUTBOUND_ALLOW_PRIVATE: 'true', // the mock upstream is on loopback
       ...extra,
     };
     return new Promise((resolve) => {

@@ -45,7 +45,7 @@ describe('switchyard accounts test on an anthropic_api account', () => {
   });
 
   it('says OK for a working key and FAILED with what to do for a rejected one', async () => {
-    const env = baseEnv(data.dir, { GOOD: 'sk-ant-good', BAD: 'sk-ant-bad' });
+    const env = baseEnv(data.dir, { GOOD: 'sk-ant-good', BAD: 'sk-ant-bad', OUTBOUND_ALLOW_PRIVATE: 'true' });
     for (const [name, variable] of [
       ['good', 'GOOD'],
       ['bad', 'BAD'],

@@ -68,6 +68,7 @@ export async function startTestCluster(extraEnv: Record<string, string> = {}): P
     WORKER_LOST_AFTER_MS: '1000',
     USAGE_FLUSH_INTERVAL_MS: '50',
     ACCOUNT_REFRESH_INTERVAL_MS: '500',
+    OUTBOUND_ALLOW_PRIVATE: 'true', // the mock upstreams are on loopback
     LOG_LEVEL: 'warn',
     PORT: '0',
     ...extraEnv,

@@ -7,7 +7,10 @@ import { accountsContract } from './contract/accounts.js';
 import { apiKeysContract } from './contract/api-keys.js';
 import { auditContract } from './contract/audit.js';
 import { useStore, type OpenStore } from './contract/harness.js';
+import { modelsContract } from './contract/models.js';
+import { oidcIdentitiesContract } from './contract/oidc-identities.js';
 import { refreshTokensContract } from './contract/refresh-tokens.js';
+import { usageSpendContract } from './contract/usage-spend.js';
 import { usageContract } from './contract/usage.js';
 import { usersContract } from './contract/users.js';
 
@@ -26,7 +29,10 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     usersContract(open);
     apiKeysContract(open);
     usageContract(open);
+    usageSpendContract(open);
     auditContract(open);
     refreshTokensContract(open);
+    oidcIdentitiesContract(open);
+    modelsContract(open);
   });
 }

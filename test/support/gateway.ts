@@ -44,6 +44,9 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     LOG_LEVEL: 'info',
     SWITCHYARD_DATA_DIR: '/tmp/switchyard-test-unused',
     USAGE_FLUSH_INTERVAL_MS: '50',
+    // Test upstreams are mocks on loopback: allowed explicitly, as an operator would (the SSRF
+    // check itself is tested in test/hardening/outbound-url.test.ts).
+    OUTBOUND_ALLOW_PRIVATE: 'true',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...options.env,
   });

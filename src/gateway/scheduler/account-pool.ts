@@ -4,6 +4,7 @@ import { upstreamAccountOf } from '../../identity/upstream-account.js';
 import type { AccountRecord, AccountRepository } from '../../store/types.js';
 import type { UpstreamKindRegistry } from '../../upstreams/index.js';
 import type { Upstream } from '../../upstreams/types.js';
+import type { ModelNames } from '../catalogue/catalogue.js';
 import type { Outcome } from './outcome.js';
 import { PoolAccount, type StateChange } from './pool-account.js';
 
@@ -14,6 +15,8 @@ export interface AccountPoolDeps {
   logger: Logger;
   /** Called when an account may have become usable (a cooldown ended, an account was added). */
   onCapacity: () => void;
+  /** Resolves aliases in accounts' model lists; absent: lists are matched as written. */
+  modelNames?: ModelNames;
   /**
    * Distributed gateways: accounts served by workers (claude_cli, or `servedBy: 'worker'`) get a
    * queued upstream instead of their adapter, and are candidates only while a live worker holds
@@ -117,7 +120,7 @@ export class AccountPool {
       const state = stateFingerprint(record);
       if (!entry) {
         const created = this.createUpstream(record);
-        const account = new PoolAccount(record, created.upstream, created.simulated);
+        const account = new PoolAccount(record, created.upstream, created.simulated, this.deps.modelNames);
         if (created.unreadable) account.adoptState(UNREADABLE(record));
         this.byId.set(record.id, {
           account,

@@ -4,6 +4,7 @@ import type { AccountRecord } from '../../store/types.js';
 import type { Upstream } from '../../upstreams/types.js';
 import type { Outcome } from './outcome.js';
 import { PoolAccount } from './pool-account.js';
+import { Catalogue } from '../catalogue/catalogue.js';
 
 const NOW = 1_000_000;
 const upstream = {} as Upstream;
@@ -114,5 +115,22 @@ describe('PoolAccount', () => {
     expect(account.consecutiveFailures).toBe(3);
     expect(account.serves('y')).toBe(true);
     expect(account.record.priority).toBe(1);
+  });
+
+  it('matches model lists that name models by alias, following alias changes', () => {
+    const catalogue = new Catalogue({ models: [], aliases: { fast: 'model-a' } });
+    const account = new PoolAccount(
+      accountRecord({ models: ['fast', 'model-c'] }),
+      upstream,
+      false,
+      catalogue,
+    );
+    expect(account.serves('model-a')).toBe(true);
+    expect(account.serves('model-c')).toBe(true);
+    expect(account.serves('model-b')).toBe(false);
+    catalogue.replace({ models: [], aliases: { fast: 'model-b' } });
+    expect(account.serves('model-a')).toBe(false);
+    expect(account.serves('model-b')).toBe(true);
+    expect(make({ models: ['fast'] }).serves('model-a')).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import type { AccountRecord, AccountState } from '../../store/types.js';
 import type { Upstream } from '../../upstreams/types.js';
+import type { ModelNames } from '../catalogue/catalogue.js';
 import type { Outcome } from './outcome.js';
 
 const BACKOFF_BASE_MS = 2_000;
@@ -23,11 +24,15 @@ export class PoolAccount {
   stateReason: string | null;
   cooldownUntil: number;
   private modelSet: Set<string> | null;
+  /** The model list with aliases resolved, as of catalogue version `resolvedVersion`. */
+  private resolvedSet: Set<string> | null = null;
+  private resolvedVersion = -1;
 
   constructor(
     public record: AccountRecord,
     public upstream: Upstream,
     readonly simulated: boolean,
+    private readonly names?: ModelNames,
   ) {
     this.state = record.state;
     this.stateReason = record.stateReason;
@@ -48,6 +53,7 @@ export class PoolAccount {
     this.record = record;
     this.upstream = upstream;
     this.modelSet = record.models ? new Set(record.models) : null;
+    this.resolvedVersion = -1;
   }
 
   /** Adopts a state someone else saved (an admin, or another process). */
@@ -57,8 +63,16 @@ export class PoolAccount {
     this.cooldownUntil = record.cooldownUntil?.getTime() ?? 0;
   }
 
+  /** `model` is a canonical id; the account's list may name models by alias. */
   serves(model: string): boolean {
-    return this.modelSet === null || this.modelSet.has(model);
+    if (this.modelSet === null || this.modelSet.has(model)) return true;
+    const names = this.names;
+    if (names === undefined) return false;
+    if (this.resolvedVersion !== names.version) {
+      this.resolvedSet = new Set([...this.modelSet].map((name) => names.resolve(name)));
+      this.resolvedVersion = names.version;
+    }
+    return this.resolvedSet?.has(model) === true;
   }
 
   /** Ends a cooldown whose time has passed. Returns the change to save, if any. */

@@ -84,6 +84,23 @@ export class Scheduler {
   }
 
   /**
+   * Whether an account of the model could take the request now: not tried yet, not cooling down,
+   * usable, able to serve it. Capacity aside: a busy model is waited for, not fallen back from.
+   */
+  ready(model: string, exclude: ReadonlySet<string>, call?: UpstreamRequestShape): boolean {
+    const now = this.now();
+    return this.pool
+      .accounts()
+      .some(
+        (a) =>
+          a.serves(model) &&
+          !exclude.has(a.id) &&
+          this.pool.isHealthy(a, now) &&
+          (call === undefined || a.upstream.unsupported?.(call) === undefined),
+      );
+  }
+
+  /**
    * The accounts that can serve this request at all. When none can, the client hears why: it is
    * the request (client tools on CLI-only accounts, say), not the accounts, that must change.
    */

@@ -9,6 +9,7 @@ const row = (requestId: string): UsageRecord => ({
   userId: null,
   accountId: null,
   model: 'm',
+  requestedModel: null,
   stream: false,
   inputTokens: 1,
   outputTokens: 2,
@@ -49,6 +50,7 @@ function repository() {
       return inserted;
     },
     list: async () => [...rows.values()],
+    spendSince: async () => ({ usd: 0, tokens: 0 }),
     count: async () => rows.size,
   };
   return repo;

@@ -20,7 +20,7 @@ export interface ChatAnswerContext {
 }
 
 const SSE_TYPE = 'text/event-stream';
-const PASSED_HEADERS = ['request-id', 'retry-after', 'x-should-retry'];
+const PASSED_HEADERS = ['request-id', 'retry-after', 'x-should-retry', 'x-switchyard-model'];
 
 /**
  * A ResponseSink that speaks OpenAI to the client while the pipeline speaks Anthropic to it. The

@@ -1,12 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { IdentityServices } from '../../services/identity-services.js';
+import type { ModelCatalogueService } from '../../services/model-catalogue.js';
 import { registerAdminRoutes, type AdminRouteDeps } from './admin.js';
 import { registerAuditRoutes } from './audit.js';
 import { registerAuthRoutes } from './auth.js';
+import { registerModelAdminRoutes } from './models-admin.js';
 import { registerOwnKeyRoutes } from './keys.js';
+import { registerOidcRoutes } from './oidc.js';
+import { registerOpenApiRoute } from './openapi.js';
 import { registerUserRoutes } from './users.js';
 
-export type ApiRouteDeps = AdminRouteDeps & IdentityServices;
+export type ApiRouteDeps = AdminRouteDeps & IdentityServices & { models: ModelCatalogueService };
 
 /**
  * Every /api route: sign-in, the user's own keys, and the admin API. Each declares its policy;
@@ -14,8 +18,11 @@ export type ApiRouteDeps = AdminRouteDeps & IdentityServices;
  */
 export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): void {
   registerAuthRoutes(app, deps);
+  registerOidcRoutes(app, deps.sso);
   registerOwnKeyRoutes(app, deps.apiKeys);
   registerAdminRoutes(app, deps);
   registerUserRoutes(app, deps.users);
+  registerModelAdminRoutes(app, deps.models);
   registerAuditRoutes(app, deps.auditLog);
+  registerOpenApiRoute(app);
 }

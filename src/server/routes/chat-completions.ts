@@ -11,6 +11,7 @@ import { parseInput } from '../../services/parse-input.js';
 import { pathOf, type AccessLog } from '../access-log.js';
 import { clientKeyFrom } from '../client-credentials.js';
 import { parseJsonBody } from '../json-body.js';
+import { documented, named } from '../openapi/route-doc.js';
 import { ChatCompletionsSink } from '../openai/chat-completions-sink.js';
 import { openAiErrorHandler, toOpenAiErrorReply } from '../openai/openai-error-reply.js';
 import { HttpResponseSink } from '../response-sink.js';
@@ -35,7 +36,18 @@ export function registerChatCompletionsRoutes(
   const mapping: RequestMappingOptions = { remoteImages: deps.remoteImages ?? 'refuse' };
   app.post(
     '/v1/chat/completions',
-    { bodyLimit: MESSAGES_BODY_LIMIT, errorHandler: openAiErrorHandler(logger) },
+    documented(
+      { bodyLimit: MESSAGES_BODY_LIMIT, errorHandler: openAiErrorHandler(logger) },
+      {
+        summary: 'OpenAI Chat Completions, served by the same accounts as /v1/messages',
+        description:
+          "Errors come in OpenAI's shape. Fields the Messages API cannot honour are refused by name.",
+        body: named('ChatCompletionRequest', chatCompletionRequestSchema),
+        responses: {
+          200: { description: 'A chat.completion, or chat.completion.chunk events when streaming.' },
+        },
+      },
+    ),
     async (request, reply) => {
       request.selfLogged = true;
       reply.hijack();
@@ -53,9 +65,10 @@ export function registerChatCompletionsRoutes(
           requestId: request.id,
           operation: 'messages',
           route: 'chat_completions',
-          body: Buffer.from(JSON.stringify(anthropic)),
+          body: Buffer.from(serialized(anthropic)),
           request: anthropic,
           principal,
+          clientIp: request.ip,
           anthropicVersion: undefined,
           anthropicBeta: undefined,
           sessionId: undefined,
@@ -93,6 +106,19 @@ export function registerChatCompletionsRoutes(
       });
     },
   );
+}
+
+/**
+ * JSON.stringify recurses, and JSON.parse does not: a body nested deeper than the stack allows
+ * parses fine and then overflowed here as a 500. It is the client's body, so a 400.
+ */
+function serialized(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    if (error instanceof RangeError) throw new InvalidRequestError('body: nested too deeply to translate.');
+    throw error;
+  }
 }
 
 function objectBody(body: unknown): unknown {

@@ -17,6 +17,7 @@ import { pathOf, type AccessLog } from '../access-log.js';
 import { clientKeyFrom, singleHeader } from '../client-credentials.js';
 import { toErrorReply } from '../error-handler.js';
 import { parseJsonBody } from '../json-body.js';
+import { documented, named, type RouteDoc } from '../openapi/route-doc.js';
 import { HttpResponseSink } from '../response-sink.js';
 
 export const MESSAGES_BODY_LIMIT = 32 * 1024 * 1024;
@@ -91,6 +92,7 @@ export class MessagesEndpoint {
         body: body as Buffer, // parseRequest refused a missing body
         request: parsed,
         principal,
+        clientIp: exchange.ip,
         anthropicVersion: singleHeader(headers, 'anthropic-version'),
         anthropicBeta: singleHeader(headers, 'anthropic-beta'),
         sessionId: singleHeader(headers, 'x-claude-code-session-id'),
@@ -132,13 +134,29 @@ export const MESSAGES_ROUTES: ReadonlyArray<{ url: string; operation: UpstreamOp
   { url: '/v1/messages/count_tokens', operation: 'count_tokens' },
 ];
 
+const MESSAGES_DOCS: Record<string, RouteDoc> = {
+  messages: {
+    summary: 'Create a message (the Anthropic Messages API), streamed as SSE when stream is true',
+    description:
+      'Fields beyond these pass through to the upstream untouched; fields naming an upstream URL are refused. Body limit 32 MiB.',
+    body: named('MessagesRequest', messagesRequestSchema),
+    responses: { 200: { description: "The upstream's answer, as JSON or text/event-stream." } },
+  },
+  count_tokens: {
+    summary: 'Count the tokens of a Messages request',
+    body: named('CountTokensRequest', countTokensRequestSchema),
+    responses: { 200: { description: '{"input_tokens": n}' } },
+  },
+};
+
 /**
  * The Fastify routes: the raw front serves the common form of these URLs itself; these serve the
  * rest (trailing slashes, `inject`) through the same endpoint.
  */
 export function registerMessagesRoutes(app: FastifyInstance, endpoint: MessagesEndpoint): void {
   for (const { url, operation } of MESSAGES_ROUTES) {
-    app.post(url, { bodyLimit: MESSAGES_BODY_LIMIT }, async (request, reply) => {
+    const options = documented({ bodyLimit: MESSAGES_BODY_LIMIT }, MESSAGES_DOCS[operation] as RouteDoc);
+    app.post(url, options, async (request, reply) => {
       request.selfLogged = true;
       // The endpoint answers on the raw response, errors included.
       reply.hijack();

@@ -5,6 +5,7 @@ import type { Logger } from '../../observability/logger.js';
 import { clientKeyFrom } from '../client-credentials.js';
 import { buildErrorHandler } from '../error-handler.js';
 import { clientDialectOf } from '../openai/client-dialect.js';
+import { documented } from '../openapi/route-doc.js';
 import { openAiErrorHandler } from '../openai/openai-error-reply.js';
 
 /**
@@ -21,10 +22,17 @@ export function registerModelRoutes(
   };
   app.get(
     '/v1/models',
-    {
-      errorHandler: (error, request, reply) =>
-        errorHandlers[clientDialectOf(request.headers)](error, request, reply),
-    },
+    documented(
+      {
+        errorHandler: (error, request, reply) =>
+          errorHandlers[clientDialectOf(request.headers)](error, request, reply),
+      },
+      {
+        summary: "The models the caller's key may use",
+        description: "Anthropic's list shape, or OpenAI's for OpenAI clients (see docs/openai.md).",
+        responses: { 200: { description: 'The model list.' } },
+      },
+    ),
     async (request) => {
       request.principal = await deps.authenticator.authenticate(clientKeyFrom(request.headers));
       const models = await deps.catalog.listFor(request.principal);
@@ -42,6 +50,8 @@ function anthropicModelList(models: ListedModel[]) {
       id: m.id,
       display_name: m.displayName,
       created_at: m.createdAt,
+      max_input_tokens: m.contextWindow ?? null,
+      max_tokens: m.maxOutput ?? null,
       ...(m.simulated ? { simulated: true } : {}),
     })),
     has_more: false,

@@ -13,6 +13,7 @@ import type { ApiKeyAuthenticator } from '../../identity/api-key-authenticator.j
 import { encodeSseEvent } from '../../protocols/anthropic/sse.js';
 import { ResultStreamTruncatedError, type ResultStream } from '../../queue/result-stream.js';
 import { clientKeyFrom, singleHeader } from '../client-credentials.js';
+import { documented } from '../openapi/route-doc.js';
 
 /** Where a distributed gateway finds streams to resume; absent in embedded mode. */
 export interface RequestEventsSource {
@@ -34,7 +35,15 @@ export function registerRequestEventsRoutes(
   app: FastifyInstance,
   deps: { authenticator: ApiKeyAuthenticator; source: RequestEventsSource | undefined },
 ): void {
-  app.get<{ Params: { id: string } }>('/v1/requests/:id/events', async (request, reply) => {
+  const doc = documented(
+    {},
+    {
+      summary: 'Resume a streaming answer after Last-Event-ID (distributed mode only)',
+      params: { id: 'The request id (the request-id header of the original answer).' },
+      responses: { 200: { description: 'The rest of the SSE stream.', contentType: 'text/event-stream' } },
+    },
+  );
+  app.get<{ Params: { id: string } }>('/v1/requests/:id/events', doc, async (request, reply) => {
     const principal = await deps.authenticator.authenticate(clientKeyFrom(request.headers));
     request.principal = principal;
     const source = deps.source;

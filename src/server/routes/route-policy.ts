@@ -11,6 +11,7 @@ import type { AuditContext } from '../../services/audit-context.js';
 import type { SessionsService, SignedInUser } from '../../services/sessions.js';
 import type { UserRole } from '../../store/types.js';
 import { clientKeyFrom } from '../client-credentials.js';
+import type { RouteDoc } from '../openapi/route-doc.js';
 
 export type RoutePolicy =
   /** Anyone; the route authenticates by other means if at all (login, refresh cookie). */
@@ -46,6 +47,8 @@ export interface RegisteredRoute {
   method: string;
   url: string;
   policy: RoutePolicy | undefined;
+  /** What the OpenAPI document says about the route (openapi/route-doc.ts). */
+  doc: RouteDoc | undefined;
 }
 
 const inventories = new WeakMap<FastifyInstance, RegisteredRoute[]>();
@@ -108,7 +111,12 @@ export function installRoutePolicy(app: FastifyInstance, deps: RoutePolicyDeps):
     const policy: unknown = route.config?.policy;
     const methods = ([] as HTTPMethods[]).concat(route.method);
     for (const method of methods) {
-      inventory.push({ method, url: route.url, policy: validPolicy(policy) ? policy : undefined });
+      inventory.push({
+        method,
+        url: route.url,
+        policy: validPolicy(policy) ? policy : undefined,
+        doc: route.config?.doc,
+      });
     }
     if (isApiPath(route.url) && !validPolicy(policy)) {
       throw new Error(`${methods.join(',')} ${route.url} declares no valid policy (config.policy)`);

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { StoreDatabase } from '../database.js';
-import { apiKeys } from '../schema.js';
+import { apiKeys, users } from '../schema.js';
 import type { ApiKeyRepository } from '../types.js';
 import { isUuid, withConflicts } from './shared.js';
 
@@ -19,6 +19,17 @@ export function apiKeyRepository(db: StoreDatabase): ApiKeyRepository {
     },
     async findByHash(keyHash) {
       const [row] = await db.select().from(apiKeys).where(eq(apiKeys.keyHash, keyHash));
+      return row;
+    },
+    async findCredential(keyHash) {
+      const [row] = await db
+        .select({
+          key: apiKeys,
+          owner: { limits: users.limits, allowedModels: users.allowedModels, disabledAt: users.disabledAt },
+        })
+        .from(apiKeys)
+        .innerJoin(users, eq(users.id, apiKeys.userId))
+        .where(eq(apiKeys.keyHash, keyHash));
       return row;
     },
     async get(id) {

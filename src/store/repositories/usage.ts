@@ -1,4 +1,4 @@
-import { and, count, desc, eq, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gte, sql } from 'drizzle-orm';
 import type { StoreDatabase } from '../database.js';
 import { usage } from '../schema.js';
 import type { UsageRecord, UsageRepository } from '../types.js';
@@ -19,6 +19,7 @@ function toJsonRow(row: UsageRecord) {
     user_id: row.userId,
     account_id: row.accountId,
     model: row.model,
+    requested_model: row.requestedModel,
     stream: row.stream,
     input_tokens: row.inputTokens,
     output_tokens: row.outputTokens,
@@ -39,6 +40,7 @@ const COLUMN_NAMES = [
   'user_id',
   'account_id',
   'model',
+  'requested_model',
   'stream',
   'input_tokens',
   'output_tokens',
@@ -90,6 +92,21 @@ export function usageRepository(db: StoreDatabase): UsageRepository {
         )
         .orderBy(desc(usage.createdAt), desc(usage.requestId))
         .limit(limitOf(filter.limit));
+    },
+    async spendSince(owner, since) {
+      const id = 'apiKeyId' in owner ? owner.apiKeyId : owner.userId;
+      if (!isUuid(id)) return { usd: 0, tokens: 0 };
+      const column = 'apiKeyId' in owner ? usage.apiKeyId : usage.userId;
+      const [row] = await db
+        .select({
+          usd: sql<string | null>`sum(${usage.costUsd})`,
+          tokens: sql<
+            string | null
+          >`sum(${usage.inputTokens} + ${usage.cacheCreationInputTokens} + ${usage.outputTokens})`,
+        })
+        .from(usage)
+        .where(and(eq(column, id), gte(usage.createdAt, since)));
+      return { usd: Number(row?.usd ?? 0), tokens: Number(row?.tokens ?? 0) };
     },
     async count() {
       const [row] = await db.select({ n: count() }).from(usage);

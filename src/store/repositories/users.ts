@@ -41,13 +41,10 @@ export function userRepository(db: StoreDatabase): UserRepository {
     async update(id, patch) {
       if (!isUuid(id)) return undefined;
       // Only the columns a patch may change, so a whole record passed back cannot rewrite the rest.
-      const { passwordHash, role, mustChangePassword, disabledAt } = patch;
-      if ([passwordHash, role, mustChangePassword, disabledAt].every((v) => v === undefined)) return get(id);
-      const [row] = await db
-        .update(users)
-        .set({ passwordHash, role, mustChangePassword, disabledAt })
-        .where(eq(users.id, id))
-        .returning();
+      const { passwordHash, role, mustChangePassword, disabledAt, limits, allowedModels } = patch;
+      const changes = { passwordHash, role, mustChangePassword, disabledAt, limits, allowedModels };
+      if (Object.values(changes).every((v) => v === undefined)) return get(id);
+      const [row] = await db.update(users).set(changes).where(eq(users.id, id)).returning();
       return row;
     },
     async countActiveAdmins() {

@@ -1,3 +1,4 @@
+import type { LookupFunction } from 'node:net';
 import { Pool } from 'undici';
 import { z } from 'zod';
 import type {
@@ -30,11 +31,19 @@ class AnthropicApiUpstream implements Upstream {
   private readonly pool: Pool;
   private readonly pathPrefix: string;
 
-  constructor(private readonly account: UpstreamAccount) {
+  constructor(
+    private readonly account: UpstreamAccount,
+    lookup?: LookupFunction,
+  ) {
     const base = new URL(account.baseUrl ?? ANTHROPIC_DEFAULT_BASE_URL);
     this.pathPrefix = base.pathname.replace(/\/+$/, '');
     // Redirects are never followed: a Pool request does not follow them.
-    this.pool = new Pool(base.origin, { connections: 256, keepAliveTimeout: 30_000, connectTimeout: 10_000 });
+    this.pool = new Pool(base.origin, {
+      connections: 256,
+      keepAliveTimeout: 30_000,
+      connectTimeout: 10_000,
+      ...(lookup ? { connect: { lookup } } : {}),
+    });
   }
 
   private headers(extra: Record<string, string | undefined>): Record<string, string> {
@@ -145,10 +154,15 @@ class AnthropicApiUpstream implements Upstream {
   }
 }
 
-export const anthropicApiKind: UpstreamKindDefinition = {
-  kind: 'anthropic_api',
-  description: 'An Anthropic API key (the default, and the compliant choice for shared use).',
-  requiresCredential: true,
-  simulated: false,
-  create: (account: UpstreamAccount) => new AnthropicApiUpstream(account),
-};
+/** `lookup`: how host names become addresses at connect time (the outbound guard's, in servers). */
+export function createAnthropicApiKind(lookup?: LookupFunction): UpstreamKindDefinition {
+  return {
+    kind: 'anthropic_api',
+    description: 'An Anthropic API key (the default, and the compliant choice for shared use).',
+    requiresCredential: true,
+    simulated: false,
+    create: (account: UpstreamAccount) => new AnthropicApiUpstream(account, lookup),
+  };
+}
+
+export const anthropicApiKind: UpstreamKindDefinition = createAnthropicApiKind();

@@ -17,10 +17,47 @@ export function apiKeysContract(open: OpenStore): void {
       const expiresAt = new Date('2030-12-31T23:59:59.999Z');
       const input = newApiKey(owner.id, { expiresAt });
       const inserted = await store().apiKeys.insert(input);
-      expect(inserted).toEqual({ ...input, createdAt: expect.any(Date), revokedAt: null, lastUsedAt: null });
+      expect(inserted).toEqual({
+        ...input,
+        createdAt: expect.any(Date),
+        revokedAt: null,
+        lastUsedAt: null,
+        limits: {},
+        allowedModels: null,
+        modelFallback: false,
+      });
       expect(inserted.expiresAt?.toISOString()).toBe(expiresAt.toISOString());
       expect(await store().apiKeys.findByHash(input.keyHash)).toEqual(inserted);
       expect(await store().apiKeys.get(input.id)).toEqual(inserted);
+    });
+
+    it("stores a key's limits, models and fallback opt-in; updates them; reads key and owner together", async () => {
+      const key = await store().apiKeys.insert(
+        newApiKey(owner.id, { limits: { maxConcurrency: 2 }, allowedModels: ['haiku'], modelFallback: true }),
+      );
+      expect(key).toMatchObject({
+        limits: { maxConcurrency: 2 },
+        allowedModels: ['haiku'],
+        modelFallback: true,
+      });
+      const updated = await store().apiKeys.update(key.id, {
+        limits: { requestsPerMinute: 9 },
+        name: 'renamed',
+      });
+      expect(updated).toMatchObject({
+        name: 'renamed',
+        limits: { requestsPerMinute: 9 },
+        allowedModels: ['haiku'],
+      });
+      expect(await store().apiKeys.update(randomUUID(), { name: 'x' })).toBeUndefined();
+      const credential = await store().apiKeys.findCredential(key.keyHash);
+      expect(credential?.key).toEqual(updated);
+      expect(credential?.owner).toEqual({
+        limits: owner.limits,
+        allowedModels: owner.allowedModels,
+        disabledAt: null,
+      });
+      expect(await store().apiKeys.findCredential("' OR 1=1--")).toBeUndefined();
     });
 
     it('finds nothing for an unknown hash, an injection attempt or a malformed id', async () => {

@@ -67,6 +67,7 @@ export function usageRow(overrides: Partial<UsageRecord> = {}): UsageRecord {
     userId: null,
     accountId: null,
     model: 'claude-sonnet-4-5',
+    requestedModel: null,
     stream: false,
     inputTokens: 10,
     outputTokens: 20,

@@ -15,6 +15,7 @@ export function usageContract(open: OpenStore): void {
         apiKeyId: randomUUID(),
         userId: randomUUID(),
         accountId: randomUUID(),
+        requestedModel: 'opus',
         stream: true,
         cacheCreationInputTokens: 5,
         cacheReadInputTokens: 6,

@@ -15,12 +15,31 @@ export function usersContract(open: OpenStore): void {
     it('inserts and reads back by id and username', async () => {
       const input = newUser({ role: 'operator', mustChangePassword: true });
       const inserted = await store().users.insert(input);
-      expect(inserted).toEqual({ ...input, createdAt: expect.any(Date), disabledAt: null });
+      expect(inserted).toEqual({
+        ...input,
+        createdAt: expect.any(Date),
+        disabledAt: null,
+        limits: {},
+        allowedModels: null,
+      });
       expect(await store().users.get(input.id)).toEqual(inserted);
       expect(await store().users.getByUsername(input.username)).toEqual(inserted);
       expect(await store().users.getByUsername(input.username.toUpperCase())).toBeUndefined();
       expect(await store().users.get('nope')).toBeUndefined();
       expect(await store().users.get(randomUUID())).toBeUndefined();
+    });
+
+    it("stores and changes a user's limits and model list (the ceiling of their keys)", async () => {
+      const user = await store().users.insert(
+        newUser({ limits: { requestsPerMinute: 5 }, allowedModels: ['sonnet'] }),
+      );
+      expect(user).toMatchObject({ limits: { requestsPerMinute: 5 }, allowedModels: ['sonnet'] });
+      const updated = await store().users.update(user.id, {
+        limits: { usdPerDay: 1.5 },
+        allowedModels: null,
+      });
+      expect(updated).toMatchObject({ limits: { usdPerDay: 1.5 }, allowedModels: null, role: user.role });
+      expect(await store().users.get(user.id)).toEqual(updated);
     });
 
     it('rejects a taken username with StoreConflictError', async () => {

@@ -1,0 +1,72 @@
+import type { PrincipalAccess } from '../call.js';
+import type { KeyLimits } from '../../identity/key-limits.js';
+import type { LimitCheck, LimitScope } from './limit-store.js';
+
+/** The checks one request must pass: its key's limits, its owner's, and its client address's. */
+export function planChecks(
+  apiKeyId: string,
+  userId: string,
+  access: PrincipalAccess,
+  ip: string | undefined,
+  ipRequestsPerMinute: number,
+  now: number,
+): LimitCheck[] {
+  const checks: LimitCheck[] = [];
+  addScope(checks, { type: 'key', id: apiKeyId }, access.keyLimits, now);
+  addScope(checks, { type: 'user', id: userId }, access.userLimits, now);
+  if (ipRequestsPerMinute > 0 && ip !== undefined) {
+    const scope: LimitScope = { type: 'ip', id: ip };
+    checks.push({ kind: 'requests', key: `ip:${ip}:rpm`, limit: ipRequestsPerMinute, scope });
+  }
+  return checks;
+}
+
+function addScope(checks: LimitCheck[], scope: LimitScope, limits: KeyLimits, now: number): void {
+  const base = `${scope.type}:${scope.id}`;
+  if (limits.requestsPerMinute !== undefined)
+    checks.push({ kind: 'requests', key: `${base}:rpm`, limit: limits.requestsPerMinute, scope });
+  if (limits.tokensPerMinute !== undefined)
+    checks.push({ kind: 'tokens', key: `${base}:tpm`, limit: limits.tokensPerMinute, scope });
+  if (limits.maxConcurrency !== undefined)
+    checks.push({ kind: 'concurrency', key: `${base}:conc`, limit: limits.maxConcurrency, scope });
+  const budgets = [
+    ['usd', 'day', limits.usdPerDay],
+    ['usd', 'month', limits.usdPerMonth],
+    ['tokens', 'day', limits.tokensPerDay],
+    ['tokens', 'month', limits.tokensPerMonth],
+  ] as const;
+  for (const [unit, period, limit] of budgets) {
+    if (limit === undefined) continue;
+    const { since, resetAt, label } = periodOf(period, now);
+    checks.push({
+      kind: 'budget',
+      key: `${base}:${unit}:${label}`,
+      limit,
+      unit,
+      period,
+      since,
+      resetAt,
+      scope,
+    });
+  }
+}
+
+/** Calendar periods in UTC: the day or month holding `now`. */
+export function periodOf(period: 'day' | 'month', now: number) {
+  const date = new Date(now);
+  const y = date.getUTCFullYear();
+  const m = date.getUTCMonth();
+  if (period === 'day') {
+    const d = date.getUTCDate();
+    return {
+      since: Date.UTC(y, m, d),
+      resetAt: Date.UTC(y, m, d + 1),
+      label: `d${date.toISOString().slice(0, 10)}`,
+    };
+  }
+  return {
+    since: Date.UTC(y, m, 1),
+    resetAt: Date.UTC(y, m + 1, 1),
+    label: `m${date.toISOString().slice(0, 7)}`,
+  };
+}
