@@ -64,6 +64,15 @@ const messagesBody = (stream) =>
     ],
   });
 
+/** The same question through the OpenAI-compatible route (`stream_options` so usage comes back too). */
+const chatBody = (stream) =>
+  JSON.stringify({
+    model: 'claude-sonnet-4-6',
+    max_tokens: 256,
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    messages: [JSON.parse(messagesBody(false)).messages[0]],
+  });
+
 const headersFor = (key) => ({
   'content-type': 'application/json',
   'anthropic-version': '2023-06-01',
@@ -120,7 +129,7 @@ const cpuNote = ({ cpu }) =>
   (cpu.other > NOISY_PERCENT ? `, !! other processes ${cpu.other.toFixed(0)} %)` : ')');
 
 /** Every phase against one proxy: per mode a warm-up, 50 connections, 1 connection; then TTFB. */
-async function measure(label, { url, key, pid }, mockPid) {
+async function measure(label, { url, key, pid }, mockPid, { chat = false } = {}) {
   const pids = { proxy: pid, mock: mockPid };
   const rss = new RssSampler(pid);
   const headers = headersFor(key);
@@ -135,6 +144,25 @@ async function measure(label, { url, key, pid }, mockPid) {
     const single = await observed(pids, () => runLoad({ ...load, connections: 1, durationS: SINGLE_S }));
     log(`${label} ${mode} @1: ${fmt(single)} ${cpuNote(single)}`);
     modes[mode] = { warmup, loaded, single };
+  }
+  // The OpenAI-compatible route against the same gateway: translation must cost < 10 % throughput.
+  let chatModes;
+  if (chat) {
+    chatModes = {};
+    const chatHeaders = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
+    for (const mode of MODES) {
+      const load = {
+        url: `${url}/v1/chat/completions`,
+        headers: chatHeaders,
+        body: chatBody(mode === 'stream'),
+      };
+      await runLoad({ ...load, connections: CONNECTIONS, durationS: WARMUP_S });
+      const loaded = await observed(pids, () =>
+        runLoad({ ...load, connections: CONNECTIONS, durationS: DURATION_S }),
+      );
+      log(`${label} chat completions ${mode} @${CONNECTIONS}: ${fmt(loaded)} ${cpuNote(loaded)}`);
+      chatModes[mode] = { loaded };
+    }
   }
   const ttfb = await observed(pids, () =>
     probeTtfb({
@@ -152,7 +180,7 @@ async function measure(label, { url, key, pid }, mockPid) {
   );
   const peakRss = rss.stop();
   log(`${label} peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
-  return { ok: true, modes, ttfb, peakRss };
+  return { ok: true, modes, ttfb, peakRss, ...(chatModes ? { chat: chatModes } : {}) };
 }
 
 async function benchBare(mockUrl, mockPid) {
@@ -189,7 +217,7 @@ async function benchSwitchyard(label, database, mockUrl, mockPid) {
     });
     log(`${label} pid ${sy.pid} on ${sy.url}`);
     try {
-      return await measure(label, sy, mockPid);
+      return await measure(label, sy, mockPid, { chat: database === 'pg' });
     } finally {
       await sy.stop();
     }

@@ -122,6 +122,18 @@ export function evaluateTargets(results) {
   check('PGlite throughput, non-streaming', '≥ 80 % of bare', liteNon.percent, '%', (v) => v >= 80);
   check('PGlite throughput, streaming', '≥ 80 % of bare', liteStream.percent, '%', (v) => v >= 80);
   check('PGlite peak RSS', '≤ 400 MB', rss('pglite'), 'MB', (v) => v <= 400);
+  for (const mode of MODES) {
+    const pg = results.pg;
+    const chat = pg?.ok ? pg.chat?.[mode]?.loaded : undefined;
+    const percent = chat ? (chat.rps / pg.modes[mode].loaded.rps) * 100 : NaN;
+    check(
+      `Chat Completions throughput, ${mode} (PostgreSQL)`,
+      '≥ 90 % of Messages',
+      percent,
+      '%',
+      (v) => v >= 90,
+    );
+  }
   const cliTarget = claudeCliTarget(results.claudeCli);
   if (cliTarget) checks.push(cliTarget);
   return checks;
@@ -156,6 +168,19 @@ export function collectErrors(results) {
           ]);
         }
       }
+    }
+    for (const [mode, { loaded: r }] of Object.entries(run.chat ?? {})) {
+      const failed = r.non2xx + r.errors;
+      total += failed;
+      if (failed > 0 || r.timeouts > 0)
+        rows.push([
+          label,
+          `chat completions ${mode} (${r.connections} conn)`,
+          r.non2xx,
+          r.errors,
+          r.timeouts,
+          '–',
+        ]);
     }
     const t = run.ttfb;
     const discardedTtfb = (t.discarded ?? []).reduce((n, d) => n + d.non2xx + d.errors, 0);
@@ -265,6 +290,27 @@ export function buildReport(results, meta) {
   out.push('');
   out.push(resultsTable(results));
   out.push('');
+  if (results.pg?.ok && results.pg.chat) {
+    out.push('OpenAI Chat Completions route, same PostgreSQL gateway and load (translation both ways):');
+    out.push('');
+    out.push(
+      table(
+        ['mode', 'req/s @50', 'p50 ms @50', 'p99 ms @50', '% of Messages req/s'],
+        MODES.filter((mode) => results.pg.chat[mode]).map((mode) => {
+          const chat = results.pg.chat[mode].loaded;
+          const messages = results.pg.modes[mode].loaded;
+          return [
+            mode,
+            num(chat.rps, 0),
+            num(chat.p50),
+            num(chat.p99),
+            `${num((chat.rps / messages.rps) * 100, 1)} %`,
+          ];
+        }),
+      ),
+    );
+    out.push('');
+  }
   if (results.claudeCli !== undefined) out.push(...claudeCliSection(results.claudeCli));
   out.push('## Targets');
   out.push('');

@@ -53,6 +53,8 @@ export function switchyardEnv(dataDir, port, extra = {}) {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     SWITCHYARD_MASTER_KEY: randomBytes(32).toString('hex'),
+    // The mock upstream listens on loopback: allowed explicitly, as an operator would.
+    OUTBOUND_ALLOW_PRIVATE: 'true',
     ...extra,
   };
   for (const name of ['DATABASE_URL', 'ANTHROPIC_API_KEY', 'REDIS_URL']) delete env[name];
