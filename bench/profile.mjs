@@ -74,13 +74,18 @@ async function main() {
             logFile: join(WORK, 'switchyard.log'),
             nodeArgs: profiling,
           });
+    // PROFILE_ROUTE=chat loads the OpenAI Chat Completions route instead of Messages.
+    const chat = process.env.PROFILE_ROUTE === 'chat';
     const load = {
-      url: `${sy.url}/v1/messages`,
-      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': sy.key },
+      url: `${sy.url}${chat ? '/v1/chat/completions' : '/v1/messages'}`,
+      headers: chat
+        ? { 'content-type': 'application/json', authorization: `Bearer ${sy.key}` }
+        : { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': sy.key },
       body: JSON.stringify({
         model: 'claude-sonnet-4-6',
         max_tokens: 256,
         ...(mode === 'stream' ? { stream: true } : {}),
+        ...(mode === 'stream' && chat ? { stream_options: { include_usage: true } } : {}),
         messages: [
           { role: 'user', content: 'Compare optimistic and pessimistic locking in two short paragraphs.' },
         ],

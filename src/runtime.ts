@@ -63,7 +63,8 @@ export async function createRuntime(
   cluster?: GatewayCluster,
 ): Promise<Runtime> {
   const secretBox = new SecretBox(masterKey);
-  const queue = new InProcessAdmissionQueue(config.queue.maxDepth);
+  const queue =
+    cluster?.admissionQueue(config.queue.maxDepth) ?? new InProcessAdmissionQueue(config.queue.maxDepth);
   const claudeCli = new ClaudeCliContext(claudeCliOptionsOf(config), logger);
   const outboundUrls = createOutboundUrlGuard(config.outbound);
   const kinds = createUpstreamKinds({ claudeCli, connectLookup: guardedLookup(outboundUrls) });
@@ -97,6 +98,8 @@ export async function createRuntime(
   const authenticator = new ApiKeyAuthenticator(store.apiKeys, logger, config.apiKeyCacheTtlMs);
   const scheduler = new Scheduler(pool, queue, new StickyMap(config.scheduler.stickyTtlMs), {
     maxQueueWaitMs: config.queue.maxWaitMs,
+    // Distributed gateways decide from leases, cooldowns and bindings every gateway shares.
+    shared: cluster?.parts.accountState,
   });
   const admission = new Admission({
     store: cluster?.parts.limits ?? new MemoryLimitStore(),

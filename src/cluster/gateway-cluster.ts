@@ -8,12 +8,15 @@ import type { Config } from '../config/index.js';
 import { MessagesPipeline, type PipelineDeps } from '../gateway/pipeline.js';
 import type { AccountPool, AccountPoolDeps } from '../gateway/scheduler/account-pool.js';
 import type { Logger } from '../observability/logger.js';
+import type { AdmissionQueue } from '../queue/admission-queue.js';
+import { InProcessAdmissionQueue } from '../queue/in-process-admission-queue.js';
 import { laneOf } from '../queue/job.js';
 import type { RequestEventsSource } from '../server/routes/request-events.js';
 import { QueuedUpstream } from '../upstreams/queued/index.js';
 import { CallDirectory, TrackingPipeline } from './call-directory.js';
 import type { QueueParts } from './queue-parts.js';
 import { servedByWorker } from './served-by.js';
+import { SharedAdmissionQueue } from './shared-admission-queue.js';
 import { liveAccounts } from './worker-registry.js';
 
 /** How often a gateway reads the worker registry (at most; never slower than heartbeats). */
@@ -24,6 +27,7 @@ export class GatewayCluster {
   readonly requestEvents: RequestEventsSource;
   private timer: NodeJS.Timeout | undefined;
   private lastLive = '';
+  private queue: AdmissionQueue | undefined;
 
   constructor(
     readonly parts: QueueParts,
@@ -52,8 +56,22 @@ export class GatewayCluster {
     };
   }
 
+  /**
+   * This gateway's wait queue: requests wait here but count cluster-wide, and releases on any
+   * gateway wake them (once `start` has subscribed).
+   */
+  admissionQueue(maxDepth: number): AdmissionQueue {
+    const state = this.parts.accountState;
+    this.queue = state
+      ? new SharedAdmissionQueue(maxDepth, () => state.depth())
+      : new InProcessAdmissionQueue(maxDepth);
+    return this.queue;
+  }
+
   /** Reads the registry now, then keeps the pool's live accounts current. */
   async start(pool: AccountPool): Promise<void> {
+    const queue = this.queue;
+    if (queue) await this.parts.accountState?.subscribe(() => queue.wakeAll());
     await this.poll(pool);
     const every = Math.min(this.config.cluster.heartbeatIntervalMs, MAX_POLL_MS);
     this.timer = setInterval(() => {

@@ -17,6 +17,7 @@ import type { ResultStream } from '../queue/result-stream.js';
 import { InMemoryWorkerRegistry } from './in-memory-worker-registry.js';
 import { InProcessJobControl, RedisJobControl, type JobControl } from './job-control.js';
 import { RedisKeyChanges, type KeyChangeFeed } from './key-changes.js';
+import { RedisAccountState } from './redis-account-state.js';
 import { RedisLimitStore } from './redis-limit-store.js';
 import { RedisWorkerRegistry } from './redis-worker-registry.js';
 import type { WorkerRegistry } from './worker-registry.js';
@@ -32,6 +33,8 @@ export interface QueueParts {
   limits?: LimitStore;
   /** Tells every gateway that an API key was revoked or changed (distributed mode). */
   keyChanges?: KeyChangeFeed;
+  /** Leases, cooldowns, sticky bindings and the wait queue every gateway shares (distributed). */
+  accountState?: RedisAccountState;
   /** Closes consumers gracefully, then every connection. */
   close(): Promise<void>;
 }
@@ -100,6 +103,9 @@ export async function openDistributedParts(
     const results = new RedisResultStream(writes, blocking, keys, cluster.resultStream);
     const control = new RedisJobControl(writes, keys, redis.url);
     const keyChanges = new RedisKeyChanges(command, redis.url, `${redis.keyPrefix}:keys:changed`);
+    const accountState = new RedisAccountState(command, redis.keyPrefix, redis.url, {
+      warn: (message, error) => warn(`${message}: ${error instanceof Error ? error.message : String(error)}`),
+    });
     return {
       mode: 'distributed',
       jobs,
@@ -111,8 +117,10 @@ export async function openDistributedParts(
       control,
       limits: new RedisLimitStore(command, redis.keyPrefix),
       keyChanges,
+      accountState,
       close: async () => {
         keyChanges.close();
+        accountState.close();
         await jobs.close();
         await results.close();
         await control.close();

@@ -10,9 +10,12 @@ export type WaitResult = 'woken' | 'timeout';
 export interface AdmissionQueue {
   /**
    * Waits until capacity may be free, the time is up, or the signal aborts (rejects with the
-   * signal's reason). Throws QueueFullError at once when the queue is full.
+   * signal's reason). Throws QueueFullError at once when the queue is full. `since` (ms since
+   * epoch): when the caller last found every account busy; a queue whose wakes can arrive while
+   * the caller is between that check and this call (a shared one) returns 'woken' at once if one
+   * did. The in-process queue has no such gap and ignores it.
    */
-  wait(options: { timeoutMs: number; signal: CancelSignal }): Promise<WaitResult>;
+  wait(options: { timeoutMs: number; signal: CancelSignal; since?: number }): Promise<WaitResult>;
   /** Capacity may be free: every waiter retries, in arrival order. */
   wakeAll(): void;
   readonly depth: number;

@@ -5,7 +5,8 @@ import type { ModelCatalog } from '../gateway/models.js';
 import type { Principal } from '../gateway/call.js';
 import type { Logger } from '../observability/logger.js';
 import { AccessLog, pathOf } from './access-log.js';
-import { buildErrorHandler, notFoundHandler } from './error-handler.js';
+import { buildErrorHandler, notFoundHandler, toErrorReply } from './error-handler.js';
+import { toOpenAiErrorReply } from './openai/openai-error-reply.js';
 import { messagesCors } from './hardening/cors.js';
 import { createFrontServer, type ServerOptions } from './hardening/http-server.js';
 import { installHardening } from './hardening/index.js';
@@ -14,7 +15,11 @@ import { createMessagesFront } from './messages-front.js';
 import { newRequestId } from './request-id.js';
 import { RequestTracker } from './request-tracker.js';
 import { registerApiRoutes, type ApiRouteDeps } from './routes/api.js';
-import { registerChatCompletionsRoutes } from './routes/chat-completions.js';
+import {
+  CHAT_COMPLETIONS_PATH,
+  ChatCompletionsEndpoint,
+  registerChatCompletionsRoutes,
+} from './routes/chat-completions.js';
 import { registerHealthRoutes, type HealthDeps } from './routes/health.js';
 import { MessagesEndpoint, registerMessagesRoutes, type MessagesRouteDeps } from './routes/messages.js';
 import { registerModelRoutes } from './routes/models.js';
@@ -55,8 +60,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const tracker = new RequestTracker();
   const accessLog = new AccessLog(deps.logger);
   const endpoint = new MessagesEndpoint(deps.messages, deps.logger, accessLog);
+  const chatEndpoint = new ChatCompletionsEndpoint(deps.messages, deps.logger, accessLog);
   const messagesFront = createMessagesFront(
-    endpoint,
+    [
+      { path: '/v1/messages', serve: (x, body) => endpoint.serve(x, body), errorReply: toErrorReply },
+      {
+        path: CHAT_COMPLETIONS_PATH,
+        serve: (x, body) => chatEndpoint.serve(x, body),
+        errorReply: toOpenAiErrorReply,
+      },
+    ],
     tracker,
     deps.logger,
     accessLog,
@@ -129,7 +142,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   registerHealthRoutes(app, deps.health);
   registerMessagesRoutes(app, endpoint);
-  registerChatCompletionsRoutes(app, deps.messages, deps.logger, accessLog);
+  registerChatCompletionsRoutes(app, chatEndpoint, deps.logger);
   registerModelRoutes(app, {
     catalog: deps.catalog,
     authenticator: deps.messages.authenticator,

@@ -2,19 +2,31 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestTooLargeError, SwitchyardError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { AccessLog } from './access-log.js';
-import { toErrorReply } from './error-handler.js';
+import type { ErrorReply } from './error-handler.js';
 import { newRequestId } from './request-id.js';
 import type { RequestTracker } from './request-tracker.js';
-import { MESSAGES_BODY_LIMIT, type MessagesEndpoint, type MessagesExchange } from './routes/messages.js';
+import { MESSAGES_BODY_LIMIT, type MessagesExchange } from './routes/messages.js';
 
-const PATH = '/v1/messages';
 const QUERY = 63; // '?'
 
-/** `POST /v1/messages` and `POST /v1/messages?beta=true` (Claude Code); other forms go through Fastify. */
-function isHotRoute(req: IncomingMessage): boolean {
-  if (req.method !== 'POST') return false;
+/** A route the front serves itself: its path, its endpoint, and how it words refusals. */
+export interface HotRoute {
+  path: string;
+  serve(exchange: MessagesExchange, body: Buffer | undefined): Promise<void>;
+  /** Errors in the route's own shape (Anthropic's, or OpenAI's for Chat Completions). */
+  errorReply: (error: unknown, logger: Logger, requestId: string) => ErrorReply;
+}
+
+/** `POST <path>` and `POST <path>?…` (Claude Code adds `?beta=true`); other forms go through Fastify. */
+function hotRouteOf(req: IncomingMessage, routes: readonly HotRoute[]): HotRoute | undefined {
+  if (req.method !== 'POST') return undefined;
   const url = req.url;
-  return url === PATH || (url !== undefined && url.startsWith(PATH) && url.charCodeAt(PATH.length) === QUERY);
+  if (url === undefined) return undefined;
+  for (const route of routes) {
+    const { path } = route;
+    if (url === path || (url.startsWith(path) && url.charCodeAt(path.length) === QUERY)) return route;
+  }
+  return undefined;
 }
 
 /**
@@ -24,7 +36,7 @@ function isHotRoute(req: IncomingMessage): boolean {
  * Every other request (and this one via `inject`) is Fastify's.
  */
 export function createMessagesFront(
-  endpoint: MessagesEndpoint,
+  routes: readonly HotRoute[],
   tracker: RequestTracker,
   logger: Logger,
   accessLog: AccessLog,
@@ -32,23 +44,34 @@ export function createMessagesFront(
   cors?: (req: IncomingMessage, res: ServerResponse) => void,
   clientAddress: (req: IncomingMessage) => string | undefined = (req) => req.socket.remoteAddress,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const refuse = (exchange: MessagesExchange, req: IncomingMessage, error: SwitchyardError) => {
-    const reply = toErrorReply(error, logger, exchange.requestId);
+  const refuse = (
+    route: HotRoute,
+    exchange: MessagesExchange,
+    req: IncomingMessage,
+    error: SwitchyardError,
+  ) => {
+    const reply = route.errorReply(error, logger, exchange.requestId);
     if (error.status === 503) reply.headers['connection'] = 'close';
     exchange.res.writeHead(reply.status, reply.headers);
     exchange.res.end(reply.body);
     req.resume(); // discard what is left of the body, as Node does for unread bodies
-    accessLog.write({ ...logFieldsOf(exchange), status: reply.status, keyId: undefined, summary: undefined });
+    accessLog.write({
+      ...logFieldsOf(exchange, route.path),
+      status: reply.status,
+      keyId: undefined,
+      summary: undefined,
+    });
   };
 
   return (req, res) => {
-    if (!isHotRoute(req)) return false;
+    const route = hotRouteOf(req, routes);
+    if (route === undefined) return false;
     if (cors !== undefined) cors(req, res);
     const exchange: MessagesExchange = {
       requestId: newRequestId(),
       operation: 'messages',
       method: 'POST',
-      url: req.url ?? PATH,
+      url: req.url ?? route.path,
       headers: req.headers,
       ip: clientAddress(req),
       res,
@@ -56,11 +79,11 @@ export function createMessagesFront(
     };
     tracker.track(res);
     if (tracker.closing) {
-      refuse(exchange, req, SHUTTING_DOWN());
+      refuse(route, exchange, req, SHUTTING_DOWN());
       return true;
     }
     if (Number(req.headers['content-length']) > MESSAGES_BODY_LIMIT) {
-      refuse(exchange, req, TOO_LARGE());
+      refuse(route, exchange, req, TOO_LARGE());
       return true;
     }
     const chunks: Buffer[] = [];
@@ -73,11 +96,11 @@ export function createMessagesFront(
       }
       req.off('data', onData).off('end', onEnd);
       chunks.length = 0;
-      refuse(exchange, req, TOO_LARGE());
+      refuse(route, exchange, req, TOO_LARGE());
     };
     const onEnd = () => {
       const body = size === 0 ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-      void endpoint.serve(exchange, body);
+      void route.serve(exchange, body);
     };
     req.on('data', onData).on('end', onEnd);
     return true;
@@ -91,11 +114,11 @@ const SHUTTING_DOWN = () =>
     retryAfterSeconds: 1,
   });
 
-function logFieldsOf(exchange: MessagesExchange) {
+function logFieldsOf(exchange: MessagesExchange, path: string) {
   return {
     requestId: exchange.requestId,
     method: exchange.method,
-    path: PATH,
+    path,
     startedAt: exchange.startedAt,
     ip: exchange.ip,
   };

@@ -44,12 +44,44 @@ export function limitError(check: LimitCheck, retryAfterMs: number, now: number)
   }
 }
 
-function resetHeaders(kind: 'requests' | 'tokens', limit: number, remaining: number, resetAt: number) {
-  return {
-    [`anthropic-ratelimit-${kind}-limit`]: String(limit),
-    [`anthropic-ratelimit-${kind}-remaining`]: String(Math.max(0, Math.floor(remaining))),
-    [`anthropic-ratelimit-${kind}-reset`]: new Date(Math.ceil(resetAt / 1000) * 1000).toISOString(),
-  };
+const NAMES = {
+  requests: [
+    'anthropic-ratelimit-requests-limit',
+    'anthropic-ratelimit-requests-remaining',
+    'anthropic-ratelimit-requests-reset',
+  ],
+  tokens: [
+    'anthropic-ratelimit-tokens-limit',
+    'anthropic-ratelimit-tokens-remaining',
+    'anthropic-ratelimit-tokens-reset',
+  ],
+} as const;
+
+/** RFC 3339 of a whole second; the last few are remembered (they repeat for every request within it). */
+const isoOfSecond = new Map<number, string>();
+function isoSecond(ms: number): string {
+  const second = Math.ceil(ms / 1000);
+  let iso = isoOfSecond.get(second);
+  if (iso === undefined) {
+    if (isoOfSecond.size >= 256) isoOfSecond.clear();
+    iso = new Date(second * 1000).toISOString();
+    isoOfSecond.set(second, iso);
+  }
+  return iso;
+}
+
+function resetHeaders(
+  kind: 'requests' | 'tokens',
+  limit: number,
+  remaining: number,
+  resetAt: number,
+  into: Record<string, string> = {},
+) {
+  const [limitName, remainingName, resetName] = NAMES[kind];
+  into[limitName] = String(limit);
+  into[remainingName] = String(Math.max(0, Math.floor(remaining)));
+  into[resetName] = isoSecond(resetAt);
+  return into;
 }
 
 /**
@@ -72,7 +104,7 @@ export function rateLimitHeaders(
     const check = checks[tightest] as LimitCheck;
     const left = remaining[tightest] ?? 0;
     const fullAt = now + Math.max(0, ((check.limit - left) * MINUTE_MS) / check.limit);
-    headers = { ...headers, ...resetHeaders(kind, check.limit, left, fullAt) };
+    headers = resetHeaders(kind, check.limit, left, fullAt, headers);
   }
   return headers;
 }

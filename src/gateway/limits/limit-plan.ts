@@ -51,8 +51,25 @@ function addScope(checks: LimitCheck[], scope: LimitScope, limits: KeyLimits, no
   }
 }
 
+interface Period {
+  since: number;
+  resetAt: number;
+  label: string;
+}
+
+/** The current day and month change rarely: computed once per period, not per request. */
+const current: Record<'day' | 'month', Period | undefined> = { day: undefined, month: undefined };
+
 /** Calendar periods in UTC: the day or month holding `now`. */
-export function periodOf(period: 'day' | 'month', now: number) {
+export function periodOf(period: 'day' | 'month', now: number): Period {
+  const cached = current[period];
+  if (cached !== undefined && now >= cached.since && now < cached.resetAt) return cached;
+  const computed = computePeriod(period, now);
+  current[period] = computed;
+  return computed;
+}
+
+function computePeriod(period: 'day' | 'month', now: number): Period {
   const date = new Date(now);
   const y = date.getUTCFullYear();
   const m = date.getUTCMonth();

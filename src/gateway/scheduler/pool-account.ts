@@ -63,6 +63,18 @@ export class PoolAccount {
     this.cooldownUntil = record.cooldownUntil?.getTime() ?? 0;
   }
 
+  /**
+   * Adopts a cooldown another gateway set (distributed mode), so this gateway's own checks skip
+   * the account too. Not a change to save: the gateway that set it saved it.
+   */
+  adoptCooldown(until: number, reason: string): void {
+    if (this.state !== 'active' && this.state !== 'cooling_down') return;
+    if (this.state === 'cooling_down' && this.cooldownUntil >= until) return;
+    this.state = 'cooling_down';
+    this.stateReason = reason;
+    this.cooldownUntil = until;
+  }
+
   /** `model` is a canonical id; the account's list may name models by alias. */
   serves(model: string): boolean {
     if (this.modelSet === null || this.modelSet.has(model)) return true;

@@ -10,6 +10,8 @@ import type { AccountPool } from './account-pool.js';
 import type { Outcome } from './outcome.js';
 import type { PoolAccount } from './pool-account.js';
 import type { StickyMap } from './sticky-map.js';
+import type { SharedAccountState } from './shared-account-state.js';
+import { SharedClaims } from './shared-claims.js';
 import type { UpstreamRequestShape } from '../../upstreams/types.js';
 import type { CancelSignal } from '../../cancel-signal.js';
 
@@ -35,6 +37,11 @@ export interface Lease {
 export interface SchedulerOptions {
   maxQueueWaitMs: number;
   now?: () => number;
+  /**
+   * Distributed gateways: leases, cooldowns, sticky bindings and the wait queue shared by every
+   * gateway. Absent (embedded mode): decided here from the pool alone, synchronously.
+   */
+  shared?: SharedAccountState;
 }
 
 /**
@@ -44,6 +51,7 @@ export interface SchedulerOptions {
  */
 export class Scheduler {
   private readonly now: () => number;
+  private readonly shared: SharedClaims | undefined;
 
   constructor(
     private readonly pool: AccountPool,
@@ -52,10 +60,29 @@ export class Scheduler {
     private readonly options: SchedulerOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.shared = options.shared && new SharedClaims(options.shared, pool, queue, sticky.ttlMs, this.now);
   }
 
   /** Resolves to a lease, or undefined when every suitable account was already tried. */
-  async acquire(request: AcquireRequest): Promise<Lease | undefined> {
+  acquire(request: AcquireRequest): Promise<Lease | undefined> {
+    return this.shared ? this.acquireShared(request, this.shared) : this.schedule(request, undefined);
+  }
+
+  private async acquireShared(request: AcquireRequest, shared: SharedClaims): Promise<Lease | undefined> {
+    const waiterId = shared.waiterId();
+    try {
+      return await this.schedule(request, { shared, waiterId });
+    } catch (error) {
+      // A successful claim left the wait queue itself; a failed wait must not linger in it.
+      shared.leave(waiterId);
+      throw error;
+    }
+  }
+
+  private async schedule(
+    request: AcquireRequest,
+    claims: { shared: SharedClaims; waiterId: string } | undefined,
+  ): Promise<Lease | undefined> {
     const waitUntil = Math.min(request.deadline, this.now() + this.options.maxQueueWaitMs);
     for (;;) {
       const now = this.now();
@@ -75,6 +102,15 @@ export class Scheduler {
       const healthy = candidates.filter((a) => this.pool.isHealthy(a, now));
       if (healthy.length === 0) {
         await this.waitForCooldown(candidates, now, waitUntil, request.signal);
+        continue;
+      }
+      if (claims) {
+        const { shared, waiterId } = claims;
+        const claimed = await shared.claim(healthy, request.conversationKey, waiterId, waitUntil - now);
+        if (claimed === 'cooling') continue;
+        if (claimed !== 'busy') return claimed;
+        // A release anywhere after `now` wakes this wait at once, even one heard before it began.
+        await this.waitForCapacity(waitUntil - now, request.signal, now);
         continue;
       }
       const chosen = this.pick(healthy, request.conversationKey, now);
@@ -172,15 +208,17 @@ export class Scheduler {
     await this.queuedWait(Math.max(1, soonest - now), signal);
   }
 
-  private async waitForCapacity(remainingMs: number, signal: CancelSignal) {
-    if (remainingMs <= 0 || (await this.queuedWait(remainingMs, signal)) === 'timeout') {
+  private async waitForCapacity(remainingMs: number, signal: CancelSignal, since?: number) {
+    if (remainingMs <= 0 || (await this.queuedWait(remainingMs, signal, since)) === 'timeout') {
       throw new RateLimitError('Every upstream account is at capacity and the wait queue timed out.', 2);
     }
   }
 
-  private async queuedWait(timeoutMs: number, signal: CancelSignal) {
+  private async queuedWait(timeoutMs: number, signal: CancelSignal, since?: number) {
     try {
-      return await this.queue.wait({ timeoutMs, signal });
+      return await this.queue.wait(
+        since === undefined ? { timeoutMs, signal } : { timeoutMs, signal, since },
+      );
     } catch (error) {
       if (error instanceof QueueFullError) {
         throw new RateLimitError(`Every upstream account is at capacity and ${error.message}`, 2);

@@ -6,7 +6,7 @@ export class StickyMap {
   private readonly bindings = new Map<string, { accountId: string; expiresAt: number }>();
 
   constructor(
-    private readonly ttlMs: number,
+    readonly ttlMs: number,
     private readonly maxEntries = 100_000,
   ) {}
 

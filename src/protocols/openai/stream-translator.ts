@@ -17,6 +17,7 @@ import {
   type FinishReason,
 } from './chat-response.js';
 import { openAiErrorOf } from './errors.js';
+import { textDeltaLiteral } from './text-delta.js';
 
 const messageStart = z.looseObject({
   message: z.looseObject({
@@ -112,6 +113,14 @@ export class ChatStreamTranslator {
 
   private onEvent(event: string, data: string): void {
     if (this.done) return;
+    if (event === 'content_block_delta') {
+      const literal = textDeltaLiteral(data);
+      if (literal !== undefined) {
+        // An empty text adds nothing to the answer, as on the parsed path.
+        if (literal.length > 2) this.emitLiteral(`{"content":${literal}}`);
+        return;
+      }
+    }
     const json = parseJson(data);
     switch (event) {
       case 'ping':
@@ -203,13 +212,18 @@ export class ChatStreamTranslator {
    * chunk goes out for every token and stringifying the whole object cost more than the rest.
    */
   private emit(delta: ChunkDelta, finishReason: FinishReason | null = null): void {
+    this.emitLiteral(JSON.stringify(delta), finishReason);
+  }
+
+  /** As emit, with the delta already serialized. */
+  private emitLiteral(delta: string, finishReason: FinishReason | null = null): void {
     if (this.head === undefined) {
       const base = JSON.stringify(this.base());
       this.head = `data: ${base.slice(0, -1)},"choices":[{"index":0,"delta":`;
     }
     const finish = finishReason === null ? 'null' : `"${finishReason}"`;
     const tail = this.options.includeUsage ? ',"usage":null}\n\n' : '}\n\n';
-    this.out += `${this.head}${JSON.stringify(delta)},"finish_reason":${finish},"logprobs":null}]${tail}`;
+    this.out += `${this.head}${delta},"finish_reason":${finish},"logprobs":null}]${tail}`;
   }
 
   private line(chunk: ChatCompletionChunk): void {

@@ -15,7 +15,12 @@ import { documented, named } from '../openapi/route-doc.js';
 import { ChatCompletionsSink } from '../openai/chat-completions-sink.js';
 import { openAiErrorHandler, toOpenAiErrorReply } from '../openai/openai-error-reply.js';
 import { HttpResponseSink } from '../response-sink.js';
-import { MESSAGES_BODY_LIMIT, deadlineOf, type MessagesRouteDeps } from './messages.js';
+import {
+  MESSAGES_BODY_LIMIT,
+  deadlineOf,
+  type MessagesExchange,
+  type MessagesRouteDeps,
+} from './messages.js';
 
 export interface ChatCompletionsDeps extends MessagesRouteDeps {
   /** How http(s) image URLs are treated; refused unless the operator allows forwarding them. */
@@ -26,16 +31,88 @@ export interface ChatCompletionsDeps extends MessagesRouteDeps {
  * `POST /v1/chat/completions`: the OpenAI request is translated to an Anthropic Messages body and
  * run through the same pipeline as `/v1/messages` (scheduling, failover, ledger, metrics); the
  * answer is translated back on its way out by ChatCompletionsSink. Errors are OpenAI-shaped.
+ * Like the Messages endpoint it works on Node's request/response pair, so the raw front serves
+ * the common URL form without Fastify, and Fastify serves the rest through the same code.
  */
+export class ChatCompletionsEndpoint {
+  private readonly mapping: RequestMappingOptions;
+
+  constructor(
+    private readonly deps: ChatCompletionsDeps,
+    private readonly logger: Logger,
+    private readonly accessLog: AccessLog,
+  ) {
+    this.mapping = { remoteImages: deps.remoteImages ?? 'refuse' };
+  }
+
+  async serve(exchange: MessagesExchange, body: Buffer | undefined): Promise<void> {
+    const { deps, logger } = this;
+    const { res, requestId, headers } = exchange;
+    const sink = new HttpResponseSink(res);
+    let principal: Principal | undefined;
+    let summary: CallSummary | undefined;
+    let status = 200;
+    try {
+      const found = deps.authenticator.authenticate(clientKeyFrom(headers));
+      principal = found instanceof Promise ? await found : found;
+      const parsed = parseInput(chatCompletionRequestSchema, objectBody(body));
+      const anthropic = requestToAnthropic(parsed, this.mapping);
+      const call: MessagesCall = {
+        requestId,
+        operation: 'messages',
+        route: 'chat_completions',
+        body: Buffer.from(serialized(anthropic)),
+        request: anthropic,
+        principal,
+        clientIp: exchange.ip,
+        anthropicVersion: undefined,
+        anthropicBeta: undefined,
+        sessionId: undefined,
+        startedAt: exchange.startedAt,
+        deadline: deadlineOf(headers, deps.requestDeadlineMs),
+      };
+      const translating = new ChatCompletionsSink(sink, {
+        requestId,
+        model: parsed.model,
+        stream: parsed.stream === true,
+        includeUsage: parsed.stream === true && parsed.stream_options?.include_usage === true,
+        created: Math.floor(Date.now() / 1000),
+      });
+      summary = await deps.pipeline.handle(call, translating);
+      status = summary.status;
+    } catch (error) {
+      // The pipeline only throws before the first byte; a started response cannot take a status.
+      const answer = toOpenAiErrorReply(error, logger, requestId);
+      status = sink.closed ? 499 : answer.status;
+      if (sink.headersSent) sink.end();
+      else if (!sink.closed) {
+        res.writeHead(answer.status, answer.headers);
+        res.end(answer.body);
+      }
+    }
+    this.accessLog.write({
+      requestId,
+      method: exchange.method,
+      path: pathOf(exchange.url),
+      status,
+      startedAt: exchange.startedAt,
+      ip: exchange.ip,
+      keyId: principal?.apiKeyId,
+      summary,
+    });
+  }
+}
+
+export const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
+
+/** The Fastify route: trailing slashes, query strings and `inject` reach the same endpoint. */
 export function registerChatCompletionsRoutes(
   app: FastifyInstance,
-  deps: ChatCompletionsDeps,
+  endpoint: ChatCompletionsEndpoint,
   logger: Logger,
-  accessLog: AccessLog,
 ): void {
-  const mapping: RequestMappingOptions = { remoteImages: deps.remoteImages ?? 'refuse' };
   app.post(
-    '/v1/chat/completions',
+    CHAT_COMPLETIONS_PATH,
     documented(
       { bodyLimit: MESSAGES_BODY_LIMIT, errorHandler: openAiErrorHandler(logger) },
       {
@@ -51,59 +128,19 @@ export function registerChatCompletionsRoutes(
     async (request, reply) => {
       request.selfLogged = true;
       reply.hijack();
-      const res = reply.raw;
-      const sink = new HttpResponseSink(res);
-      let principal: Principal | undefined;
-      let summary: CallSummary | undefined;
-      let status = 200;
-      try {
-        const found = deps.authenticator.authenticate(clientKeyFrom(request.headers));
-        principal = found instanceof Promise ? await found : found;
-        const parsed = parseInput(chatCompletionRequestSchema, objectBody(request.body));
-        const anthropic = requestToAnthropic(parsed, mapping);
-        const call: MessagesCall = {
+      await endpoint.serve(
+        {
           requestId: request.id,
           operation: 'messages',
-          route: 'chat_completions',
-          body: Buffer.from(serialized(anthropic)),
-          request: anthropic,
-          principal,
-          clientIp: request.ip,
-          anthropicVersion: undefined,
-          anthropicBeta: undefined,
-          sessionId: undefined,
+          method: request.method,
+          url: request.url,
+          headers: request.headers,
+          ip: request.ip,
+          res: reply.raw,
           startedAt: request.startedAt,
-          deadline: deadlineOf(request.headers, deps.requestDeadlineMs),
-        };
-        const translating = new ChatCompletionsSink(sink, {
-          requestId: request.id,
-          model: parsed.model,
-          stream: parsed.stream === true,
-          includeUsage: parsed.stream === true && parsed.stream_options?.include_usage === true,
-          created: Math.floor(Date.now() / 1000),
-        });
-        summary = await deps.pipeline.handle(call, translating);
-        status = summary.status;
-      } catch (error) {
-        // The pipeline only throws before the first byte; a started response cannot take a status.
-        const answer = toOpenAiErrorReply(error, logger, request.id);
-        status = sink.closed ? 499 : answer.status;
-        if (sink.headersSent) sink.end();
-        else if (!sink.closed) {
-          res.writeHead(answer.status, answer.headers);
-          res.end(answer.body);
-        }
-      }
-      accessLog.write({
-        requestId: request.id,
-        method: request.method,
-        path: pathOf(request.url),
-        status,
-        startedAt: request.startedAt,
-        ip: request.ip,
-        keyId: principal?.apiKeyId,
-        summary,
-      });
+        },
+        Buffer.isBuffer(request.body) ? request.body : undefined,
+      );
     },
   );
 }
