@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', '.bench/'] },
+  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', '.bench/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -32,7 +32,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bench/**/*.mjs', 'test/**/*.mjs'],
+    files: ['bench/**/*.mjs', 'test/**/*.mjs', 'web/*.mjs'],
     languageOptions: {
       globals: {
         process: 'readonly',

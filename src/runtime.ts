@@ -26,6 +26,7 @@ import { createAdminServices } from './services/admin-services.js';
 import type { ApiKeysService } from './services/api-keys.js';
 import type { ModelCatalogueService } from './services/model-catalogue.js';
 import { bootstrap, type BootstrapResult } from './services/bootstrap.js';
+import { ConversationsService } from './services/conversations.js';
 import { createIdentityServices } from './services/identity-services.js';
 import type { Store } from './store/types.js';
 import { ClaudeCliContext, claudeCliOptionsOf } from './upstreams/claude-cli/index.js';
@@ -182,6 +183,7 @@ export async function createRuntime(
     ),
     health: { ping: () => store.ping(), metrics },
     admin: { accounts, apiKeys, models, adminToken, ...identity },
+    web: { conversations: new ConversationsService(store.conversations) },
     requestEvents: cluster?.requestEvents,
     http: {
       server: serverOptionsOf(config.http),

@@ -21,14 +21,16 @@ export const PERMISSIONS = [
   'models:read',
   /** Change models, prices, fallback chains and aliases (prices decide what the ledger charges). */
   'models:write',
+  /** The web app's chat: one's own conversations, answered through the pool as oneself. */
+  'chat:use',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<UserRole, readonly Permission[]> = {
   admin: PERMISSIONS,
-  operator: ['accounts:read', 'accounts:write', 'keys:own', 'models:read'],
-  member: ['keys:own'],
-  viewer: ['accounts:read', 'models:read'],
+  operator: ['accounts:read', 'accounts:write', 'keys:own', 'models:read', 'chat:use'],
+  member: ['keys:own', 'chat:use'],
+  viewer: ['accounts:read', 'models:read', 'chat:use'],
 };
 
 export function roleGrants(role: UserRole, permission: Permission): boolean {

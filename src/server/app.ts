@@ -20,11 +20,15 @@ import {
   ChatCompletionsEndpoint,
   registerChatCompletionsRoutes,
 } from './routes/chat-completions.js';
+import { registerChatSocket } from './routes/chat-socket.js';
+import { registerConversationRoutes } from './routes/conversations.js';
 import { registerHealthRoutes, type HealthDeps } from './routes/health.js';
 import { MessagesEndpoint, registerMessagesRoutes, type MessagesRouteDeps } from './routes/messages.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerRequestEventsRoutes, type RequestEventsSource } from './routes/request-events.js';
 import { installRoutePolicy } from './routes/route-policy.js';
+import { createAppPage, registerWebAppRoutes } from './routes/web-app.js';
+import type { ConversationsService } from '../services/conversations.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -49,11 +53,15 @@ export interface AppDeps {
   admin: ApiRouteDeps;
   /** Resumable streams (distributed mode); GET /v1/requests/{id}/events answers 404 without. */
   requestEvents?: RequestEventsSource | undefined;
+  /** The web app: its conversations (answers stream over the chat socket). */
+  web: { conversations: ConversationsService };
   /** Timeouts, TLS and CORS (see server/hardening/). */
   http: { server: ServerOptions; corsOrigins: readonly string[]; trustedProxies?: readonly string[] };
 }
 
 const SMALL_BODY_LIMIT = 1024 * 1024;
+/** A chat socket that has not authenticated by then is closed. */
+const CHAT_AUTH_TIMEOUT_MS = 10_000;
 
 /** Builds the HTTP face. Every route is registered here, so the whole surface reads in one file. */
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -140,7 +148,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.setErrorHandler(buildErrorHandler(deps.logger));
   app.setNotFoundHandler(notFoundHandler);
 
-  registerHealthRoutes(app, deps.health);
+  const appPage = createAppPage();
+  registerHealthRoutes(app, { ...deps.health, appPage });
   registerMessagesRoutes(app, endpoint);
   registerChatCompletionsRoutes(app, chatEndpoint, deps.logger);
   registerModelRoutes(app, {
@@ -153,5 +162,17 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     authenticator: deps.messages.authenticator,
     source: deps.requestEvents,
   });
+  // The web app (docs/web-app.md): conversations, the chat socket, the page and its files.
+  registerConversationRoutes(app, { conversations: deps.web.conversations, catalog: deps.catalog });
+  registerChatSocket(app, {
+    pipeline: deps.messages.pipeline,
+    conversations: deps.web.conversations,
+    sessions: deps.admin.sessions,
+    logger: deps.logger,
+    requestDeadlineMs: deps.messages.requestDeadlineMs,
+    authTimeoutMs: CHAT_AUTH_TIMEOUT_MS,
+    corsOrigins: deps.http.corsOrigins,
+  });
+  registerWebAppRoutes(app, appPage);
   return app;
 }

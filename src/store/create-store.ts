@@ -4,6 +4,7 @@ import { registerInternalDatabase } from './internal.js';
 import { accountRepository } from './repositories/accounts.js';
 import { apiKeyRepository } from './repositories/api-keys.js';
 import { auditRepository } from './repositories/audit.js';
+import { conversationRepository } from './repositories/conversations.js';
 import { modelRepository } from './repositories/models.js';
 import { oidcIdentityRepository } from './repositories/oidc-identities.js';
 import { refreshTokenRepository } from './repositories/refresh-tokens.js';
@@ -24,6 +25,7 @@ export function createStore(kind: Store['kind'], db: StoreDatabase, shutdown: ()
     refreshTokens: refreshTokenRepository(db),
     oidcIdentities: oidcIdentityRepository(db),
     models: modelRepository(db),
+    conversations: conversationRepository(db),
     async ping() {
       await db.execute(sql`select 1`);
     },

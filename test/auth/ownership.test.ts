@@ -11,6 +11,9 @@ import { api, bearer, expectError, type Session, startAuthGateway } from './supp
 const ID_ROUTES: Record<string, 'owned: tested below' | 'shared resource, policy-gated'> = {
   'DELETE /api/keys/:id': 'owned: tested below',
   'PATCH /api/keys/:id': 'owned: tested below',
+  'PATCH /api/conversations/:id': 'owned: tested below',
+  'DELETE /api/conversations/:id': 'owned: tested below',
+  'GET /api/conversations/:id/messages': 'owned: tested below',
   'PATCH /api/admin/keys/:ref': 'shared resource, policy-gated',
   'PUT /api/admin/users/:id/limits': 'shared resource, policy-gated',
   'PUT /api/admin/models/:id': 'shared resource, policy-gated',
@@ -88,6 +91,41 @@ describe('ownership (BOLA) and mass assignment', () => {
       });
       expectError(response, 404, 'not_found_error');
     }
+  });
+
+  it("answers 404 for another user's conversation on every route, and lists only one's own", async () => {
+    const created = await client.inject({
+      method: 'POST',
+      url: '/api/conversations',
+      headers: bearer(alice),
+      payload: '{"title":"alice only"}',
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const conversationId = (JSON.parse(created.body) as { id: string }).id;
+    for (const id of [conversationId, randomUUID()]) {
+      const url = `/api/conversations/${id}`;
+      expectError(
+        await client.inject({ method: 'GET', url: `${url}/messages`, headers: bearer(bob) }),
+        404,
+        'not_found_error',
+      );
+      expectError(
+        await client.inject({ method: 'PATCH', url, headers: bearer(bob), payload: '{"title":"mine now"}' }),
+        404,
+        'not_found_error',
+      );
+      expectError(
+        await client.inject({ method: 'DELETE', url, headers: bearer(bob) }),
+        404,
+        'not_found_error',
+      );
+    }
+    const listed = (who: Session) =>
+      client
+        .inject({ method: 'GET', url: '/api/conversations', headers: bearer(who) })
+        .then((r) => (JSON.parse(r.body) as { data: Array<{ id: string; title: string }> }).data);
+    expect(await listed(bob)).toEqual([]);
+    expect((await listed(alice)).map((c) => [c.id, c.title])).toEqual([[conversationId, 'alice only']]);
   });
 
   it("lists only one's own keys", async () => {

@@ -11,6 +11,7 @@ type Expectation = 'public' | 'signed_in' | readonly UserRole[];
 const ACCOUNT_USERS: readonly UserRole[] = ['admin', 'operator', 'member'];
 const OPERATIONS: readonly UserRole[] = ['admin', 'operator'];
 const ADMIN: readonly UserRole[] = ['admin'];
+const EVERYONE: readonly UserRole[] = ['admin', 'operator', 'member', 'viewer'];
 
 /**
  * The role matrix, written out independently of src/identity/roles.ts. A route missing here, or
@@ -53,6 +54,14 @@ const MATRIX: Record<string, Expectation> = {
   'GET /api/admin/model-aliases': ['admin', 'operator', 'viewer'],
   'PUT /api/admin/model-aliases/:alias': ADMIN,
   'DELETE /api/admin/model-aliases/:alias': ADMIN,
+  'GET /api/chat/models': EVERYONE,
+  'GET /api/conversations': EVERYONE,
+  'POST /api/conversations': EVERYONE,
+  'PATCH /api/conversations/:id': EVERYONE,
+  'DELETE /api/conversations/:id': EVERYONE,
+  'GET /api/conversations/:id/messages': EVERYONE,
+  // Authenticated by its first message; the handshake checks Origin (test/web/chat-socket.test.ts).
+  'GET /api/ws': 'public',
 };
 
 const ROLES: readonly UserRole[] = ['admin', 'operator', 'member', 'viewer'];

@@ -1,0 +1,59 @@
+/** A chat socket client for tests: collects events, waits for the ones a test expects. */
+import WebSocket from 'ws';
+import type { ServerEvent } from '../../src/server/chat/protocol.js';
+
+export interface TestSocket {
+  events: ServerEvent[];
+  send(message: unknown): void;
+  next<T extends ServerEvent['type']>(
+    type: T,
+    where?: (event: Extract<ServerEvent, { type: T }>) => boolean,
+  ): Promise<Extract<ServerEvent, { type: T }>>;
+  closed: Promise<{ code: number; reason: string }>;
+  close(): void;
+}
+
+export function openChatSocket(baseUrl: string, headers: Record<string, string> = { origin: baseUrl }) {
+  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/api/ws`, { headers });
+  const events: ServerEvent[] = [];
+  const waiters: Array<() => void> = [];
+  socket.on('message', (data) => {
+    events.push(JSON.parse(data.toString()) as ServerEvent);
+    for (const waiter of waiters.splice(0)) waiter();
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  const opened = new Promise<TestSocket>((resolve, reject) => {
+    socket.on('unexpected-response', (_request, response) =>
+      reject(new Error(`handshake refused: ${response.statusCode}`)),
+    );
+    socket.on('error', reject);
+    socket.on('open', () =>
+      resolve({
+        events,
+        send: (message) => socket.send(JSON.stringify(message)),
+        closed,
+        close: () => socket.close(),
+        next(type, where) {
+          let seen = 0;
+          return new Promise((resolveEvent, rejectEvent) => {
+            const timer = setTimeout(() => rejectEvent(new Error(`no ${type} event in time`)), 20_000);
+            const check = () => {
+              for (; seen < events.length; seen++) {
+                const event = events[seen] as ServerEvent;
+                if (event.type === type && (!where || where(event as never))) {
+                  clearTimeout(timer);
+                  return resolveEvent(event as never);
+                }
+              }
+              waiters.push(check);
+            };
+            check();
+          });
+        },
+      }),
+    );
+  });
+  return opened;
+}
