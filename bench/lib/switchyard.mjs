@@ -91,13 +91,24 @@ export async function startSwitchyard({
     while (!existsSync(join(dataDir, 'server.json'))) await sleep(50);
     // The key carries every kind of limit (set far above the load), so the benchmark measures the
     // request path with rate limits, concurrency leases and budgets all being checked and charged.
-    const key = (
-      await cli(
-        ...['keys', 'create', '--name', 'bench', '--models', 'claude-sonnet-4-6'],
-        ...['--rpm', '1000000', '--tpm', '1000000000', '--max-concurrency', '10000'],
-        ...['--usd-per-day', '1000000', '--tokens-per-month', '1000000000000'],
-      )
-    ).trim();
+    // BENCH_KEY_LIMITS=0: a key without limits, to see what the checks cost.
+    const limits =
+      process.env.BENCH_KEY_LIMITS === '0'
+        ? []
+        : process.env.BENCH_KEY_LIMITS
+          ? process.env.BENCH_KEY_LIMITS.split(' ')
+          : [
+              ...['--models', 'claude-sonnet-4-6', '--rpm', '1000000', '--tpm', '1000000000'],
+              ...[
+                '--max-concurrency',
+                '10000',
+                '--usd-per-day',
+                '1000000',
+                '--tokens-per-month',
+                '1000000000000',
+              ],
+            ];
+    const key = (await cli('keys', 'create', '--name', 'bench', ...limits)).trim();
     const accounts = JSON.parse(await cli('accounts', 'list', '--json'));
     if (accounts.length !== 1 || accounts[0].name !== 'bench') {
       throw new Error(`expected exactly the bench account, found: ${accounts.map((a) => a.name).join(', ')}`);

@@ -46,6 +46,8 @@ export interface MessagesCall {
   principal: Principal;
   /** The client's address (behind trusted proxies, from their forwarding headers). */
   clientIp?: string | undefined;
+  /** Headers every answer to this call carries (rate-limit state), set once admitted. */
+  responseHeaders?: Readonly<Record<string, string>> | undefined;
   anthropicVersion: string | undefined;
   anthropicBeta: string | undefined;
   /** Claude Code's x-claude-code-session-id, when present. */

@@ -7,7 +7,7 @@ import { emptyUsage } from '../protocols/anthropic/usage.js';
 import type { CallSummary, MessagesCall, ResponseSink } from './call.js';
 import { ClientClosedError } from './client-closed.js';
 import { dispatch, type DispatchOptions } from './dispatch.js';
-import { SSE_HEADERS, relay, writeStreamError } from './relay.js';
+import { SSE_HEADERS, addHeaders, relay, writeStreamError } from './relay.js';
 import type { Outcome } from './scheduler/outcome.js';
 import type { Scheduler } from './scheduler/scheduler.js';
 import type { Admission, Ticket } from './limits/admission.js';
@@ -45,9 +45,8 @@ export interface PipelineDeps {
 export class MessagesPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
-  async handle(call: MessagesCall, client: ResponseSink): Promise<CallSummary> {
+  async handle(call: MessagesCall, sink: ResponseSink): Promise<CallSummary> {
     const requestedModel = resolveCallModel(call, this.deps.catalogue ?? shippedCatalogue());
-    let sink = client;
     const summary: CallSummary = {
       status: 200,
       model: call.request.model,
@@ -76,13 +75,12 @@ export class MessagesPipeline {
       }
       return summary;
     }
-    if (ticket?.headers !== undefined) sink = withHeaders(sink, ticket.headers);
+    // Carried by the call, added where each answer's headers are built: no wrapper per request.
+    if (ticket?.headers !== undefined) call.responseHeaders = ticket.headers;
     const cancellation = new Cancellation();
     sink.onClose(() => cancellation.abort(new ClientClosedError()));
     const pings =
-      call.request.stream && call.operation === 'messages'
-        ? this.startPings(sink, call.requestId)
-        : undefined;
+      call.request.stream && call.operation === 'messages' ? this.startPings(sink, call) : undefined;
     try {
       const { lease, response } = await dispatch(call, cancellation.signal, summary, this.deps);
       summary.upstreamRequestId = response.headers['request-id'];
@@ -122,12 +120,16 @@ export class MessagesPipeline {
     writeStreamError(sink, known.type, known.message, call.requestId);
   }
 
-  private startPings(sink: ResponseSink, requestId: string) {
+  private startPings(sink: ResponseSink, call: MessagesCall) {
     const timers: { first?: NodeJS.Timeout; every?: NodeJS.Timeout } = {};
     timers.first = setTimeout(() => {
       if (sink.closed) return;
       // These are the response's only headers: the request id must be among them.
-      if (!sink.headersSent) sink.start(200, { ...SSE_HEADERS, 'request-id': requestId });
+      if (!sink.headersSent) {
+        const headers: Record<string, string> = { ...SSE_HEADERS, 'request-id': call.requestId };
+        if (call.responseHeaders !== undefined) addHeaders(headers, call.responseHeaders);
+        sink.start(200, headers);
+      }
       sink.write(PING_EVENT);
       timers.every = setInterval(() => {
         if (!sink.closed) sink.write(PING_EVENT);
@@ -185,22 +187,6 @@ export class MessagesPipeline {
 /** What counts against token limits: everything but cache reads, which are nearly free upstream too. */
 function countedTokens({ usage }: CallSummary): number {
   return usage.inputTokens + usage.cacheCreationInputTokens + usage.outputTokens;
-}
-
-/** The sink with rate-limit headers added to whatever status line the answer starts with. */
-function withHeaders(sink: ResponseSink, extra: Record<string, string>): ResponseSink {
-  return {
-    get headersSent() {
-      return sink.headersSent;
-    },
-    get closed() {
-      return sink.closed;
-    },
-    start: (status, headers) => sink.start(status, { ...headers, ...extra }),
-    write: (chunk) => sink.write(chunk),
-    end: (chunk) => sink.end(chunk),
-    onClose: (listener) => sink.onClose(listener),
-  };
 }
 
 function clearTimers(timers: { first?: NodeJS.Timeout; every?: NodeJS.Timeout } | undefined): void {

@@ -19,9 +19,19 @@ export const MODEL_HEADER = 'x-switchyard-model';
 // Unknown names pass through from the client; one a header cannot carry is left out, not sent.
 const HEADER_SAFE = /^[\x21-\x7e]{1,256}$/;
 
-function withModelHeader(headers: Record<string, string>, model: string): Record<string, string> {
+function withModelHeader(
+  headers: Record<string, string>,
+  model: string,
+  call?: MessagesCall,
+): Record<string, string> {
   if (HEADER_SAFE.test(model)) headers[MODEL_HEADER] = model;
+  if (call?.responseHeaders !== undefined) addHeaders(headers, call.responseHeaders);
   return headers;
+}
+
+/** Copies the call's own headers (rate-limit state) into a response's. */
+export function addHeaders(headers: Record<string, string>, extra: Readonly<Record<string, string>>): void {
+  for (const name in extra) headers[name] = extra[name] as string;
 }
 
 /** Writes an error event into a stream that has already begun. */
@@ -42,7 +52,7 @@ async function relayStream(
   summary: CallSummary,
 ): Promise<Outcome> {
   if (!sink.headersSent) {
-    sink.start(200, withModelHeader({ ...SSE_HEADERS, 'request-id': call.requestId }, summary.model));
+    sink.start(200, withModelHeader({ ...SSE_HEADERS, 'request-id': call.requestId }, summary.model, call));
   }
   const meter = new StreamUsageMeter();
   try {
@@ -129,6 +139,7 @@ async function relayWhole(
       'request-id': call.requestId,
     },
     servedBy,
+    call,
   );
   for (const name of PASSED_HEADERS) {
     const value = response.headers[name];
