@@ -8,7 +8,10 @@
 //      BENCH_PG_URL (admin URL, default postgres://postgres@127.0.0.1:5432/postgres),
 //      BENCH_QUIET_WAIT_MS (how long each phase waits for other processes to go quiet, 60000),
 //      BENCH_RETRIES (re-runs of a phase disturbed by other processes, 1),
-//      BENCH_CLAUDE_CLI=0 skips the claude_cli section at the end (bench/claude-cli.mjs; BENCH_CLI_* knobs there).
+//      BENCH_CLAUDE_CLI=0 skips the claude_cli section at the end (bench/claude-cli.mjs; BENCH_CLI_* knobs there),
+//      BENCH_DISTRIBUTED=0 skips the distributed section (bench/lib/distributed.mjs; Redis at BENCH_REDIS_URL,
+//      default redis://127.0.0.1:6379), BENCH_SECTIONS=distributed,… runs only those sections (bare, pg,
+//      pglite, distributed, claude-cli) and writes the report to .bench/latest/partial.md, not bench/results/.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -16,6 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import prettier from 'prettier';
 import { benchClaudeCli } from './claude-cli.mjs';
+import { benchDistributed } from './lib/distributed.mjs';
 import { runLoad } from './lib/load.mjs';
 import { coreMeter, cpuMeter, pidsNamed, RssSampler, waitForQuiet } from './lib/proc-stats.mjs';
 import {
@@ -49,10 +53,13 @@ const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:
 const WORDS = 20;
 const LOAD_CPU = 0;
 const PROXY_CPU = 1;
+const SECTIONS = process.env.BENCH_SECTIONS?.split(',').map((name) => name.trim());
+const runs = (section) =>
+  SECTIONS ? SECTIONS.includes(section) : section !== 'distributed' || process.env.BENCH_DISTRIBUTED !== '0';
 
-const messagesBody = (stream) =>
+const messagesBody = (stream, model = 'claude-sonnet-4-6') =>
   JSON.stringify({
-    model: 'claude-sonnet-4-6',
+    model,
     max_tokens: 256,
     ...(stream ? { stream: true } : {}),
     messages: [
@@ -287,16 +294,36 @@ async function main() {
       results[key] = { ok: false, error: String(error.message ?? error).split('\n')[0] };
     }
   };
-  await attempt('bare', 'bare proxy', () => benchBare(mockUrl, mock.pid));
-  await attempt('pg', 'Switchyard PostgreSQL', () =>
-    benchSwitchyard('Switchyard PostgreSQL', 'pg', mockUrl, mock.pid),
-  );
-  await attempt('pglite', 'Switchyard PGlite', () =>
-    benchSwitchyard('Switchyard PGlite', 'pglite', mockUrl, mock.pid),
-  );
+  if (runs('bare')) await attempt('bare', 'bare proxy', () => benchBare(mockUrl, mock.pid));
+  if (runs('pg'))
+    await attempt('pg', 'Switchyard PostgreSQL', () =>
+      benchSwitchyard('Switchyard PostgreSQL', 'pg', mockUrl, mock.pid),
+    );
+  if (runs('pglite'))
+    await attempt('pglite', 'Switchyard PGlite', () =>
+      benchSwitchyard('Switchyard PGlite', 'pglite', mockUrl, mock.pid),
+    );
+  if (runs('distributed')) {
+    await attempt('distributed', 'distributed', () =>
+      benchDistributed({
+        main: MAIN,
+        work: join(WORK, 'distributed'),
+        mockUrl,
+        pgAdminUrl: PG_ADMIN_URL,
+        redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+        log,
+        body: messagesBody,
+        headersFor,
+        durationS: DURATION_S,
+        singleS: SINGLE_S,
+        warmupS: WARMUP_S,
+        connections: CONNECTIONS,
+      }),
+    );
+  }
   await stopProcess(mock);
   // claude_cli accounts (Claude Code CLI pool): its own mock and gateways, on both cores.
-  if (process.env.BENCH_CLAUDE_CLI !== '0') {
+  if (runs('claude-cli') && process.env.BENCH_CLAUDE_CLI !== '0') {
     await attempt('claudeCli', 'claude_cli', () =>
       benchClaudeCli({ main: MAIN, work: join(WORK, 'claude-cli'), log }),
     );
@@ -312,16 +339,18 @@ async function main() {
     setup: [...setupNotes(mockUrl), `Total bench time: ${((Date.now() - started) / 1000).toFixed(0)} s.`],
   };
   const { markdown, errors } = buildReport(results, meta);
-  mkdirSync(dirname(RESULTS_FILE), { recursive: true });
+  // A partial run (BENCH_SECTIONS) must not replace the last full report.
+  const resultsFile = SECTIONS ? join(WORK, 'partial.md') : RESULTS_FILE;
+  mkdirSync(dirname(resultsFile), { recursive: true });
   // Formatted as the repository's Prettier would, so `npm run lint` stays clean after a run.
   const formatted = await prettier.format(markdown, {
     ...(await prettier.resolveConfig(RESULTS_FILE)),
     filepath: RESULTS_FILE,
   });
-  writeFileSync(RESULTS_FILE, formatted);
+  writeFileSync(resultsFile, formatted);
   writeFileSync(join(WORK, 'results.json'), JSON.stringify({ meta, results }, null, 2));
   console.log('\n' + formatted);
-  log(`written to ${RESULTS_FILE}`);
+  log(`written to ${resultsFile}`);
   if (errors.total > 0 || Object.values(results).some((r) => !r.ok)) {
     console.error(
       `\n!!!!! THE BENCH RUN HAD ERRORS (${errors.total} failed requests): see "Errors" above. !!!!!\n`,

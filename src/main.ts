@@ -4,6 +4,7 @@ import { registerAccountCommands } from './cli/accounts.js';
 import { loadConfigOrExit, runCommand } from './cli/context.js';
 import { registerKeyCommands } from './cli/keys.js';
 import { registerModelCommands } from './cli/models.js';
+import { registerOperationsCommands } from './cli/operations.js';
 import { migrateStore } from './store/index.js';
 
 const number = (value: string) => {
@@ -56,6 +57,7 @@ program
 registerAccountCommands(program);
 registerKeyCommands(program);
 registerModelCommands(program);
+registerOperationsCommands(program);
 
 program
   .command('mock-upstream')

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
 import type { GatewayCluster } from './cluster/gateway-cluster.js';
 import { createPipeline } from './cluster/gateway-cluster.js';
+import { resumableStreamsOf } from './cluster/resumable-streams.js';
 import { Admission } from './gateway/limits/admission.js';
 import { MemoryLimitStore } from './gateway/limits/memory-limit-store.js';
 import { Catalogue } from './gateway/catalogue/catalogue.js';
@@ -15,11 +16,12 @@ import { UsageLedger } from './gateway/usage/ledger.js';
 import { ApiKeyAuthenticator } from './identity/api-key-authenticator.js';
 import { guardedLookup } from './identity/guarded-lookup.js';
 import { createOutboundUrlGuard } from './identity/outbound-url.js';
-import { SecretBox } from './identity/secret-box.js';
+import { secretBoxOf, type MasterKeySource } from './identity/master-key.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { InProcessAdmissionQueue } from './queue/in-process-admission-queue.js';
 import { buildApp } from './server/app.js';
+import { createImageFetcher } from './server/openai/remote-images.js';
 import { serverOptionsOf } from './server/hardening/http-server.js';
 import type { AccountsService } from './services/accounts.js';
 import { createAdminServices } from './services/admin-services.js';
@@ -27,6 +29,7 @@ import type { ApiKeysService } from './services/api-keys.js';
 import type { ModelCatalogueService } from './services/model-catalogue.js';
 import { bootstrap, type BootstrapResult } from './services/bootstrap.js';
 import { ConversationsService } from './services/conversations.js';
+import { UsageReportsService } from './services/usage-reports.js';
 import { createIdentityServices } from './services/identity-services.js';
 import type { Store } from './store/types.js';
 import { ClaudeCliContext, claudeCliOptionsOf } from './upstreams/claude-cli/index.js';
@@ -58,16 +61,18 @@ export interface Runtime {
 export async function createRuntime(
   config: Config,
   store: Store,
-  masterKey: Buffer,
+  /** A bare key, or the keys resolved at start (with the previous one during a rotation). */
+  masterKey: Buffer | MasterKeySource,
   logger: Logger,
   /** Distributed mode (`switchyard gateway`): worker-served accounts go through the queue. */
   cluster?: GatewayCluster,
 ): Promise<Runtime> {
-  const secretBox = new SecretBox(masterKey);
+  const secretBox = secretBoxOf(masterKey, config.dataDir);
   const queue =
     cluster?.admissionQueue(config.queue.maxDepth) ?? new InProcessAdmissionQueue(config.queue.maxDepth);
   const claudeCli = new ClaudeCliContext(claudeCliOptionsOf(config), logger);
   const outboundUrls = createOutboundUrlGuard(config.outbound);
+  const resumable = resumableStreamsOf(config, logger, cluster);
   const kinds = createUpstreamKinds({ claudeCli, connectLookup: guardedLookup(outboundUrls) });
   // Shipped data until the admins' edits are loaded below, before any request is served.
   const catalogue = new Catalogue({ models: SHIPPED_MODELS, aliases: SHIPPED_ALIASES });
@@ -79,6 +84,7 @@ export async function createRuntime(
     onCapacity: () => queue.wakeAll(),
     modelNames: catalogue,
     ...(cluster ? { remote: cluster.poolRemote() } : {}),
+    ...(resumable ? { direct: resumable.wrapDirect } : {}),
   });
   const ledger = new UsageLedger(store.usage, logger, {
     flushIntervalMs: config.usage.flushIntervalMs,
@@ -110,7 +116,7 @@ export async function createRuntime(
     ipRequestsPerMinute: config.limits.ipRequestsPerMinute,
     logger,
   });
-  const pipeline = createPipeline(cluster, {
+  const pipeline = createPipeline(resumable?.calls ?? cluster?.calls, {
     scheduler,
     catalogue,
     admission,
@@ -142,7 +148,11 @@ export async function createRuntime(
     catalogue,
   });
 
-  const identity = createIdentityServices(store, { masterKey, auth: config.auth, apiKeys });
+  const identity = createIdentityServices(store, {
+    masterKey: Buffer.isBuffer(masterKey) ? masterKey : masterKey.key,
+    auth: config.auth,
+    apiKeys,
+  });
 
   const firstStart = await bootstrap(store, accounts, config.bootstrapAnthropicApiKey);
   await models.load();
@@ -175,16 +185,40 @@ export async function createRuntime(
   const adminToken = randomBytes(32).toString('base64url');
   const app = buildApp({
     logger,
-    messages: { pipeline, authenticator, requestDeadlineMs: config.requestDeadlineMs },
+    messages: {
+      pipeline,
+      authenticator,
+      requestDeadlineMs: config.requestDeadlineMs,
+      remoteImages: config.openAiRemoteImages,
+      ...(config.openAiRemoteImages === 'fetch' ? { fetchImage: createImageFetcher(outboundUrls) } : {}),
+    },
     catalog: new ModelCatalog(
       pool,
       (principal, models) => models.filter((model) => admission.allowsModel(principal, model.id)),
       catalogue,
     ),
     health: { ping: () => store.ping(), metrics },
-    admin: { accounts, apiKeys, models, adminToken, ...identity },
+    admin: {
+      accounts,
+      apiKeys,
+      models,
+      adminToken,
+      ...identity,
+      usageReports: new UsageReportsService(store.usageReports, () => ({
+        queueDepth: queue.depth,
+        accounts: pool.accounts().map((a) => ({
+          id: a.id,
+          name: a.name,
+          kind: a.record.kind,
+          state: a.state,
+          inFlight: a.inFlight,
+          maxConcurrency: a.record.maxConcurrency,
+          cooldownUntil: a.cooldownUntil,
+        })),
+      })),
+    },
     web: { conversations: new ConversationsService(store.conversations) },
-    requestEvents: cluster?.requestEvents,
+    requestEvents: resumable?.source ?? cluster?.requestEvents,
     http: {
       server: serverOptionsOf(config.http),
       corsOrigins: config.http.corsOrigins,
@@ -195,9 +229,13 @@ export async function createRuntime(
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      const graceEnds = Date.now() + config.shutdownGraceMs;
       for (const timer of timers) clearInterval(timer);
       cluster?.stop();
       await closeWithGrace(app, config.shutdownGraceMs, logger);
+      // Streams whose client left are read to their end (for a resume) and outlive their HTTP
+      // connection: within the grace period, let them record their usage before the ledger stops.
+      await resumable?.calls.settled(Math.max(0, graceEnds - Date.now()));
       await ledger.stop();
       await authenticator.stop();
       await pool.close();

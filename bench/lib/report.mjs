@@ -1,4 +1,5 @@
 // The Markdown report: results table, targets (PASS/MISS), errors, CPU and environment.
+import { distributedErrorRows, distributedSection, distributedTargets } from './distributed-report.mjs';
 
 export const TARGETS = [
   { key: 'bare', label: 'bare proxy' },
@@ -136,6 +137,7 @@ export function evaluateTargets(results) {
   }
   const cliTarget = claudeCliTarget(results.claudeCli);
   if (cliTarget) checks.push(cliTarget);
+  checks.push(...distributedTargets(results.distributed, results.pg));
   return checks;
 }
 
@@ -191,6 +193,10 @@ export function collectErrors(results) {
   }
   for (const row of claudeCliErrorRows(results.claudeCli)) {
     total += row[3];
+    rows.push(row);
+  }
+  for (const row of distributedErrorRows(results.distributed)) {
+    total += row[2] + row[3];
     rows.push(row);
   }
   return { total, rows };
@@ -269,7 +275,8 @@ export function measurementWarnings(results) {
 export function buildReport(results, meta) {
   const checks = evaluateTargets(results);
   const errors = collectErrors(results);
-  const failedTargets = TARGETS.filter(({ key }) => !results[key]?.ok);
+  // Sections left out of a partial run (BENCH_SECTIONS) are absent, not failed.
+  const failedTargets = TARGETS.filter(({ key }) => results[key] !== undefined && !results[key].ok);
   const out = [];
   out.push(`# Switchyard benchmark — ${meta.date}`);
   out.push('');
@@ -312,6 +319,7 @@ export function buildReport(results, meta) {
     out.push('');
   }
   if (results.claudeCli !== undefined) out.push(...claudeCliSection(results.claudeCli));
+  if (results.distributed !== undefined) out.push(...distributedSection(results.distributed, results.pg));
   out.push('## Targets');
   out.push('');
   out.push(

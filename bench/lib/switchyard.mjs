@@ -62,6 +62,21 @@ export function switchyardEnv(dataDir, port, extra = {}) {
 }
 
 /**
+ * The bench key's limits: every kind (set far above the load), so the benchmark measures the
+ * request path with rate limits, concurrency leases and budgets all being checked and charged.
+ * BENCH_KEY_LIMITS=0: a key without limits, to see what the checks cost. `models`: the models the
+ * key may use.
+ */
+export function benchKeyLimits(models = 'claude-sonnet-4-6') {
+  if (process.env.BENCH_KEY_LIMITS === '0') return [];
+  if (process.env.BENCH_KEY_LIMITS) return process.env.BENCH_KEY_LIMITS.split(' ');
+  return [
+    ...['--models', models, '--rpm', '1000000', '--tpm', '1000000000'],
+    ...['--max-concurrency', '10000', '--usd-per-day', '1000000', '--tokens-per-month', '1000000000000'],
+  ];
+}
+
+/**
  * Prepares and starts `node dist/main.js start` on `cpu`. The account is added before the first
  * start (through the store directly), so the bootstrap does not add its mock demo account; the key
  * is created afterwards through the running server (the first start creates the owning user).
@@ -89,26 +104,7 @@ export async function startSwitchyard({
   try {
     await waitForHttp(`${url}/health`, { proc, timeoutMs: 120_000 });
     while (!existsSync(join(dataDir, 'server.json'))) await sleep(50);
-    // The key carries every kind of limit (set far above the load), so the benchmark measures the
-    // request path with rate limits, concurrency leases and budgets all being checked and charged.
-    // BENCH_KEY_LIMITS=0: a key without limits, to see what the checks cost.
-    const limits =
-      process.env.BENCH_KEY_LIMITS === '0'
-        ? []
-        : process.env.BENCH_KEY_LIMITS
-          ? process.env.BENCH_KEY_LIMITS.split(' ')
-          : [
-              ...['--models', 'claude-sonnet-4-6', '--rpm', '1000000', '--tpm', '1000000000'],
-              ...[
-                '--max-concurrency',
-                '10000',
-                '--usd-per-day',
-                '1000000',
-                '--tokens-per-month',
-                '1000000000000',
-              ],
-            ];
-    const key = (await cli('keys', 'create', '--name', 'bench', ...limits)).trim();
+    const key = (await cli('keys', 'create', '--name', 'bench', ...benchKeyLimits())).trim();
     const accounts = JSON.parse(await cli('accounts', 'list', '--json'));
     if (accounts.length !== 1 || accounts[0].name !== 'bench') {
       throw new Error(`expected exactly the bench account, found: ${accounts.map((a) => a.name).join(', ')}`);

@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.js';
-import { resolveMasterKey } from '../identity/master-key.js';
+import { resolveMasterKey, secretBoxOf } from '../identity/master-key.js';
 import { createOutboundUrlGuard, type OutboundUrlGuard } from '../identity/outbound-url.js';
-import { SecretBox } from '../identity/secret-box.js';
+import type { SecretBox } from '../identity/secret-box.js';
 import { createLogger } from '../observability/logger.js';
 import { createAdminServices } from '../services/admin-services.js';
 import type { AdminOperations } from '../services/admin-types.js';
@@ -65,12 +65,12 @@ export async function openAdminSession(config: Config): Promise<AdminSession> {
     }
     throw new CliError(`Cannot open the database: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const { key } = await resolveMasterKey(config.masterKey, config.dataDir);
+  const keys = await resolveMasterKey(config.masterKey, config.dataDir, config.previousMasterKey);
   // `accounts test` of a claude_cli account runs the CLI here; no pool process is ever started.
   const claudeCli = new ClaudeCliContext(claudeCliOptionsOf(config), createLogger({ level: 'silent' }));
   const admin = localAdmin(
     store,
-    new SecretBox(key),
+    secretBoxOf(keys, config.dataDir),
     createUpstreamKinds({ claudeCli }),
     createOutboundUrlGuard(config.outbound),
   );

@@ -6,7 +6,9 @@ import { resolveMasterKey } from '../identity/master-key.js';
 import { createLogger } from '../observability/logger.js';
 import { createRuntime } from '../runtime.js';
 import { loadTls } from '../server/hardening/http-server.js';
-import { openStore, StoreLockedError } from '../store/index.js';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../observability/logger.js';
+import { openStore, StoreLockedError, type Store } from '../store/index.js';
 import { CliError, loadConfigOrExit } from './context.js';
 import { readServerFile, removeServerFile, writeServerFile } from './server-file.js';
 import { stopOnSignals } from './shutdown.js';
@@ -49,7 +51,7 @@ async function serve(config: Config, mode: 'embedded' | 'gateway'): Promise<void
     }
     throw new CliError(`Cannot open the database: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const masterKey = await resolveMasterKey(config.masterKey, config.dataDir);
+  const masterKey = await resolveMasterKey(config.masterKey, config.dataDir, config.previousMasterKey);
   if (masterKey.origin !== 'environment') {
     logger.warn(
       { file: masterKey.file, generated: masterKey.origin === 'generated' },
@@ -66,7 +68,7 @@ async function serve(config: Config, mode: 'embedded' | 'gateway'): Promise<void
   const cluster = parts ? new GatewayCluster(parts, config, logger) : undefined;
   let runtime;
   try {
-    runtime = await createRuntime(config, store, masterKey.key, logger, cluster);
+    runtime = await createRuntime(config, store, masterKey, logger, cluster);
   } catch (error) {
     await closeParts();
     throw error;
@@ -90,6 +92,7 @@ async function serve(config: Config, mode: 'embedded' | 'gateway'): Promise<void
   const scheme = config.http.tls ? 'https' : 'http';
   const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   await writeServerFile(config.dataDir, { pid: process.pid, url, token: runtime.adminToken });
+  const backups = await startBackups(config, store, logger, runtime.metrics.registry, mode);
   logger.info({ url, database: store.kind, dataDir: config.dataDir, mode }, 'switchyard listening');
   printBanner(url, store.kind, runtime.firstStart, mode);
 
@@ -109,10 +112,31 @@ async function serve(config: Config, mode: 'embedded' | 'gateway'): Promise<void
         await cluster.calls.settled(1_000);
         await runtime.ledger.stop();
       } else await closeParts();
+      await backups?.stop();
       await removeServerFile(config.dataDir);
       await store.close();
     },
   );
+}
+
+/** BACKUP_CRON: scheduled backups in this process (loaded only when set). */
+async function startBackups(
+  config: Config,
+  store: Store,
+  logger: Logger,
+  registry: Registry,
+  mode: 'embedded' | 'gateway',
+): Promise<{ stop(): Promise<void> } | undefined> {
+  const { cron } = config.backup;
+  if (cron === undefined) return undefined;
+  const { BackupSchedule } = await import('../backup/schedule.js');
+  const schedule = new BackupSchedule({ ...config.backup, cron }, store, logger, {
+    distributed: mode === 'gateway',
+    registry,
+  });
+  schedule.start();
+  logger.info({ cron, dir: config.backup.dir, keep: config.backup.keep }, 'scheduled backups on');
+  return schedule;
 }
 
 function printBanner(

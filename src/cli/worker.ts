@@ -1,5 +1,4 @@
-import { resolveMasterKey } from '../identity/master-key.js';
-import { SecretBox } from '../identity/secret-box.js';
+import { resolveMasterKey, secretBoxOf } from '../identity/master-key.js';
 import { createLogger } from '../observability/logger.js';
 import { serveWorkerMetrics, workerMetricsRegistry } from '../cluster/worker-metrics.js';
 import { startWorkerNode, WorkerAccountsError } from '../cluster/worker-node.js';
@@ -33,7 +32,7 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
   } catch (error) {
     throw new CliError(`Cannot open the database: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const masterKey = await resolveMasterKey(config.masterKey, config.dataDir);
+  const masterKey = await resolveMasterKey(config.masterKey, config.dataDir, config.previousMasterKey);
   if (masterKey.origin !== 'environment') {
     logger.warn(
       { file: masterKey.file, generated: masterKey.origin === 'generated' },
@@ -46,7 +45,7 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
     node = await startWorkerNode({
       config,
       repository: store.accounts,
-      secretBox: new SecretBox(masterKey.key),
+      secretBox: secretBoxOf(masterKey, config.dataDir),
       parts,
       logger,
       options: {

@@ -103,7 +103,10 @@ export class GatewayCluster {
   }
 }
 
-/** The pipeline of the runtime: tracked calls on a distributed gateway, the plain one otherwise. */
-export function createPipeline(cluster: GatewayCluster | undefined, deps: PipelineDeps): MessagesPipeline {
-  return cluster ? new TrackingPipeline(deps, cluster.calls) : new MessagesPipeline(deps);
+/**
+ * The pipeline of the runtime: calls tracked where queued or resumable upstreams need their owner
+ * and deadline, the plain one otherwise.
+ */
+export function createPipeline(calls: CallDirectory | undefined, deps: PipelineDeps): MessagesPipeline {
+  return calls ? new TrackingPipeline(deps, calls) : new MessagesPipeline(deps);
 }

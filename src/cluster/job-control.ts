@@ -30,6 +30,9 @@ export interface JobControl {
   close(): Promise<void>;
 }
 
+/** Request records kept in memory at most (~25 MB); older ones are forgotten first. */
+const MAX_IN_PROCESS_REQUESTS = 100_000;
+
 /** Embedded mode and tests: the same contract in this process's memory. */
 export class InProcessJobControl implements JobControl {
   private readonly cancelled = new Map<string, number>();
@@ -56,7 +59,15 @@ export class InProcessJobControl implements JobControl {
   }
 
   async recordRequest(requestId: string, record: RequestRecord, ttlMs: number): Promise<void> {
-    this.requests.set(requestId, { record: { ...record }, expiresAt: this.now() + ttlMs });
+    const now = this.now();
+    this.requests.set(requestId, { record: { ...record }, expiresAt: now + ttlMs });
+    // Records are found by id only: drop a few expired ones per write (oldest first, Map order),
+    // and the oldest beyond a fixed count, so a busy embedded server stays bounded.
+    let checked = 0;
+    for (const [id, found] of this.requests) {
+      if (++checked > 4 || (found.expiresAt > now && this.requests.size <= MAX_IN_PROCESS_REQUESTS)) break;
+      this.requests.delete(id);
+    }
   }
 
   async findRequest(requestId: string): Promise<RequestRecord | undefined> {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { oidcConfigOf, type OidcConfig } from './oidc.js';
 import { httpConfigOf, outboundConfigOf, type HttpConfig, type OutboundConfig } from './hardening.js';
 import { configSchema, type RawConfig } from './schema.js';
+import { parseCron } from '../backup/cron.js';
 
 export interface Config {
   port: number;
@@ -9,6 +10,9 @@ export interface Config {
   dataDir: string;
   database: { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string };
   masterKey: string | undefined;
+  /** SWITCHYARD_PREVIOUS_MASTER_KEY: read-only during a key rotation. */
+  previousMasterKey: string | undefined;
+  backup: BackupConfig;
   logLevel: RawConfig['LOG_LEVEL'];
   bootstrapAnthropicApiKey: string | undefined;
   shutdownGraceMs: number;
@@ -20,10 +24,13 @@ export interface Config {
     idleTimeoutMs: number;
   };
   requestDeadlineMs: number;
+  /** RESUMABLE_STREAMS: `all` tees direct streaming answers into result streams too. */
+  resumableStreams: 'all' | 'queued';
   stream: { pingAfterMs: number; pingIntervalMs: number };
   usage: { flushIntervalMs: number; flushBatch: number };
   apiKeyCacheTtlMs: number;
   limits: { ipRequestsPerMinute: number };
+  openAiRemoteImages: 'refuse' | 'forward' | 'fetch';
   /** proxy-addr trust list: the client address is read from X-Forwarded-For past these. */
   trustedProxies: string[];
   accountRefreshIntervalMs: number;
@@ -45,6 +52,14 @@ export interface AuthConfig {
   loginThrottle: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowMs: number };
   /** Single sign-on through an OpenID Connect provider; undefined when off. */
   oidc: OidcConfig | undefined;
+}
+
+export interface BackupConfig {
+  /** BACKUP_CRON as given; undefined: no scheduled backups. */
+  cron: string | undefined;
+  keep: number;
+  dir: string;
+  passphrase: string | undefined;
 }
 
 export interface RedisConfig {
@@ -97,6 +112,8 @@ const SECRET_VARIABLES = new Set([
   'REDIS_URL',
   'JWT_SECRET',
   'OIDC_CLIENT_SECRET',
+  'SWITCHYARD_PREVIOUS_MASTER_KEY',
+  'BACKUP_PASSPHRASE',
 ]);
 
 /** Reads and validates the environment once. Empty strings count as unset. */
@@ -124,6 +141,11 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const dataDir = path.resolve(raw.SWITCHYARD_DATA_DIR);
+  if (raw.BACKUP_CRON !== undefined) {
+    const cron = parseCron(raw.BACKUP_CRON);
+    if (typeof cron === 'string')
+      throw new ConfigError('BACKUP_CRON', `${cron} (got ${JSON.stringify(raw.BACKUP_CRON)})`);
+  }
   const http = httpConfigOf(raw, (variable, detail) => new ConfigError(variable, detail));
   return {
     port: raw.PORT,
@@ -133,6 +155,13 @@ export function loadConfig(env: Env = process.env): Config {
       ? { kind: 'postgres', url: raw.DATABASE_URL }
       : { kind: 'pglite', dir: path.join(dataDir, 'db') },
     masterKey: raw.SWITCHYARD_MASTER_KEY,
+    previousMasterKey: raw.SWITCHYARD_PREVIOUS_MASTER_KEY,
+    backup: {
+      cron: raw.BACKUP_CRON,
+      keep: raw.BACKUP_KEEP,
+      dir: path.resolve(raw.BACKUP_DIR ?? path.join(dataDir, 'backups')),
+      passphrase: raw.BACKUP_PASSPHRASE,
+    },
     logLevel: raw.LOG_LEVEL,
     bootstrapAnthropicApiKey: raw.ANTHROPIC_API_KEY,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
@@ -144,10 +173,12 @@ export function loadConfig(env: Env = process.env): Config {
       idleTimeoutMs: raw.UPSTREAM_IDLE_TIMEOUT_MS,
     },
     requestDeadlineMs: raw.REQUEST_DEADLINE_MS,
+    resumableStreams: raw.RESUMABLE_STREAMS,
     stream: { pingAfterMs: raw.STREAM_PING_AFTER_MS, pingIntervalMs: raw.STREAM_PING_INTERVAL_MS },
     usage: { flushIntervalMs: raw.USAGE_FLUSH_INTERVAL_MS, flushBatch: raw.USAGE_FLUSH_BATCH },
     apiKeyCacheTtlMs: raw.API_KEY_CACHE_TTL_MS,
     limits: { ipRequestsPerMinute: raw.LIMIT_REQUESTS_PER_MINUTE_PER_IP },
+    openAiRemoteImages: raw.OPENAI_REMOTE_IMAGES,
     trustedProxies: raw.TRUSTED_PROXIES,
     accountRefreshIntervalMs: raw.ACCOUNT_REFRESH_INTERVAL_MS,
     claudeCli: {

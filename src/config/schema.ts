@@ -30,6 +30,19 @@ export const configSchema = z.object({
     .string()
     .refine((v) => decodeMasterKey(v) !== undefined, 'must be 32 bytes as 64 hex characters or base64')
     .optional(),
+  /** The key being rotated away from: still accepted for reading (see docs/disaster-recovery.md). */
+  SWITCHYARD_PREVIOUS_MASTER_KEY: z
+    .string()
+    .refine((v) => decodeMasterKey(v) !== undefined, 'must be 32 bytes as 64 hex characters or base64')
+    .optional(),
+  /** Scheduled backups: a 5-field cron expression in UTC, e.g. "0 3 * * *"; unset: none. */
+  BACKUP_CRON: z.string().min(1).optional(),
+  /** Scheduled backups kept in BACKUP_DIR; older ones are deleted. */
+  BACKUP_KEEP: positiveInt.default(7),
+  /** Where backups go by default; default: <data dir>/backups. */
+  BACKUP_DIR: z.string().min(1).optional(),
+  /** Set: scheduled backups, and `backup --encrypt`, are encrypted with it (scrypt + AES-256-GCM). */
+  BACKUP_PASSPHRASE: z.string().min(12, 'must be at least 12 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Used once, at first start, to create an `anthropic_api` account instead of the mock demo. */
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
@@ -52,6 +65,8 @@ export const configSchema = z.object({
   USAGE_FLUSH_INTERVAL_MS: positiveInt.default(1_000),
   USAGE_FLUSH_BATCH: positiveInt.default(500),
   API_KEY_CACHE_TTL_MS: nonNegativeInt.default(30_000),
+  /** Image URLs in Chat Completions requests: refuse; forward (the upstream fetches them); fetch (here, SSRF-checked). */
+  OPENAI_REMOTE_IMAGES: z.enum(['refuse', 'forward', 'fetch']).default('refuse'),
   /** Model requests per minute from one client address, whatever the key; 0: no limit. */
   LIMIT_REQUESTS_PER_MINUTE_PER_IP: nonNegativeInt.default(0),
   /** Proxies whose X-Forwarded-For is believed (addresses, CIDR ranges, or loopback/linklocal/uniquelocal); unset: none. */
@@ -97,6 +112,12 @@ export const configSchema = z.object({
   RESULT_STREAM_MAX_ENTRIES: positiveInt.default(10_000),
   /** A result stream lives this long after its last entry: the window for resuming it. */
   RESULT_STREAM_TTL_SECONDS: positiveInt.default(600),
+  /**
+   * Which streaming answers can be resumed: only `queued` ones (from workers; a dropped client
+   * cancels a direct upstream call at once), or `all` (direct ones are copied and read to the end;
+   * ~120 µs per streaming request at benchmark rates, see docs/performance.md).
+   */
+  RESUMABLE_STREAMS: z.enum(['all', 'queued']).default('queued'),
   /** Finished job ids are remembered this long: a duplicate submit within it is not run again. */
   JOB_RETENTION_SECONDS: positiveInt.default(3_600),
   /** BullMQ's lock on a running job, and its stalled-job check: a dead worker's job returns within ~2x this. */

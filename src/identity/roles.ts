@@ -23,14 +23,16 @@ export const PERMISSIONS = [
   'models:write',
   /** The web app's chat: one's own conversations, answered through the pool as oneself. */
   'chat:use',
+  /** The dashboard's aggregates and the request log (who called which model, status, tokens; no content). */
+  'usage:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<UserRole, readonly Permission[]> = {
   admin: PERMISSIONS,
-  operator: ['accounts:read', 'accounts:write', 'keys:own', 'models:read', 'chat:use'],
+  operator: ['accounts:read', 'accounts:write', 'keys:own', 'models:read', 'chat:use', 'usage:read'],
   member: ['keys:own', 'chat:use'],
-  viewer: ['accounts:read', 'models:read', 'chat:use'],
+  viewer: ['accounts:read', 'models:read', 'chat:use', 'usage:read'],
 };
 
 export function roleGrants(role: UserRole, permission: Permission): boolean {

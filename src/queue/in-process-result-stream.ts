@@ -9,35 +9,52 @@ import {
   type StoredResultEntry,
 } from './result-stream.js';
 
+/** What an entry costs beyond its bytes (the entry, its Buffer view, its array slot), roughly. */
+const ENTRY_OVERHEAD = 128;
+
 interface Stream {
   entries: StoredResultEntry[];
   lastSeq: number;
   expiresAt: number;
+  bytes: number;
 }
 
-/** Result streams in this process's memory (embedded mode): same numbering, bounds and expiry as Redis. */
+/**
+ * Result streams in this process's memory (embedded mode): same numbering, bounds and expiry as
+ * Redis. Unlike Redis, the process's heap is also the server's: with `maxBytes`, the streams
+ * written longest ago are dropped early once their entries together exceed it.
+ */
 export class InProcessResultStream implements ResultStream {
   private readonly streams = new Map<string, Stream>();
   private readonly listeners = new Map<string, Set<() => void>>();
+  private bytes = 0;
 
   constructor(
-    private readonly limits: ResultStreamLimits,
+    private readonly limits: ResultStreamLimits & { maxBytes?: number },
     private readonly now: () => number = Date.now,
   ) {}
 
   async append(streamId: string, firstSeq: number, entries: readonly ResultEntry[]): Promise<void> {
     const now = this.now();
-    const stream = this.live(streamId, now) ?? { entries: [], lastSeq: 0, expiresAt: 0 };
+    const stream = this.live(streamId, now) ?? { entries: [], lastSeq: 0, expiresAt: 0, bytes: 0 };
     if (firstSeq <= stream.lastSeq) throw new ResultStreamConflictError(streamId);
-    entries.forEach((entry, index) =>
-      stream.entries.push({ kind: entry.kind, data: entry.data, seq: firstSeq + index }),
-    );
+    let added = 0;
+    for (let index = 0; index < entries.length; index++) {
+      const { kind, data } = entries[index]!;
+      stream.entries.push({ kind, data, seq: firstSeq + index });
+      added += data.length + ENTRY_OVERHEAD;
+    }
     stream.lastSeq = firstSeq + entries.length - 1;
-    if (stream.entries.length > this.limits.maxEntries)
-      stream.entries.splice(0, stream.entries.length - this.limits.maxEntries);
+    if (stream.entries.length > this.limits.maxEntries) {
+      for (const dropped of stream.entries.splice(0, stream.entries.length - this.limits.maxEntries))
+        added -= dropped.data.length + ENTRY_OVERHEAD;
+    }
+    stream.bytes += added;
+    this.bytes += added;
     stream.expiresAt = now + this.limits.ttlMs;
     this.streams.set(streamId, stream);
     this.sweep(now);
+    this.evict(streamId);
     for (const wake of this.listeners.get(streamId) ?? []) wake();
   }
 
@@ -71,11 +88,34 @@ export class InProcessResultStream implements ResultStream {
   }
 
   async delete(streamId: string): Promise<void> {
-    this.streams.delete(streamId);
+    this.drop(streamId);
   }
 
   async close(): Promise<void> {
     this.streams.clear();
+    this.bytes = 0;
+  }
+
+  /** Bytes of entries held, with a fixed overhead per entry (what `maxBytes` bounds). */
+  get heldBytes(): number {
+    return this.bytes;
+  }
+
+  private drop(streamId: string): void {
+    const stream = this.streams.get(streamId);
+    if (!stream) return;
+    this.bytes -= stream.bytes;
+    this.streams.delete(streamId);
+  }
+
+  /** Over budget: drops the streams created longest ago (Map order), never the one just written. */
+  private evict(keep: string): void {
+    const max = this.limits.maxBytes;
+    if (max === undefined || this.bytes <= max) return;
+    for (const id of this.streams.keys()) {
+      if (this.bytes <= max) return;
+      if (id !== keep) this.drop(id);
+    }
   }
 
   private readNow(streamId: string, afterSeq: number, count: number): ResultRead {
@@ -89,7 +129,7 @@ export class InProcessResultStream implements ResultStream {
   private live(streamId: string, now: number): Stream | undefined {
     const stream = this.streams.get(streamId);
     if (stream && stream.expiresAt <= now) {
-      this.streams.delete(streamId);
+      this.drop(streamId);
       return undefined;
     }
     return stream;
@@ -100,7 +140,7 @@ export class InProcessResultStream implements ResultStream {
     let checked = 0;
     for (const [id, stream] of this.streams) {
       if (++checked > 16) break;
-      if (stream.expiresAt <= now) this.streams.delete(id);
+      if (stream.expiresAt <= now) this.drop(id);
     }
   }
 

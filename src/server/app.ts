@@ -19,11 +19,12 @@ import {
   CHAT_COMPLETIONS_PATH,
   ChatCompletionsEndpoint,
   registerChatCompletionsRoutes,
+  type ChatCompletionsDeps,
 } from './routes/chat-completions.js';
 import { registerChatSocket } from './routes/chat-socket.js';
 import { registerConversationRoutes } from './routes/conversations.js';
 import { registerHealthRoutes, type HealthDeps } from './routes/health.js';
-import { MessagesEndpoint, registerMessagesRoutes, type MessagesRouteDeps } from './routes/messages.js';
+import { MessagesEndpoint, registerMessagesRoutes } from './routes/messages.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerRequestEventsRoutes, type RequestEventsSource } from './routes/request-events.js';
 import { installRoutePolicy } from './routes/route-policy.js';
@@ -46,7 +47,8 @@ declare module 'fastify' {
 
 export interface AppDeps {
   logger: Logger;
-  messages: MessagesRouteDeps;
+  /** The model routes (Messages and Chat Completions). */
+  messages: ChatCompletionsDeps;
   catalog: ModelCatalog;
   health: HealthDeps;
   /** The /api routes: sign-in, users' own keys, the admin API. */

@@ -9,6 +9,7 @@ import { modelRepository } from './repositories/models.js';
 import { oidcIdentityRepository } from './repositories/oidc-identities.js';
 import { refreshTokenRepository } from './repositories/refresh-tokens.js';
 import { usageRepository } from './repositories/usage.js';
+import { usageReportRepository } from './repositories/usage-reports.js';
 import { userRepository } from './repositories/users.js';
 import type { Store } from './types.js';
 
@@ -21,6 +22,7 @@ export function createStore(kind: Store['kind'], db: StoreDatabase, shutdown: ()
     users: userRepository(db),
     apiKeys: apiKeyRepository(db),
     usage: usageRepository(db),
+    usageReports: usageReportRepository(db),
     audit: auditRepository(db),
     refreshTokens: refreshTokenRepository(db),
     oidcIdentities: oidcIdentityRepository(db),

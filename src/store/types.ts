@@ -4,6 +4,11 @@
  */
 import type { KeyLimits } from '../identity/key-limits.js';
 import type { AccountKind } from '../upstreams/types.js';
+import type { ConversationRepository } from './conversation-types.js';
+import type { ModelRepository } from './model-types.js';
+
+export type * from './conversation-types.js';
+export type * from './model-types.js';
 
 export const ACCOUNT_STATES = ['active', 'cooling_down', 'needs_reauth', 'disabled'] as const;
 export type AccountState = (typeof ACCOUNT_STATES)[number];
@@ -170,45 +175,63 @@ export interface UsageRepository {
   count(): Promise<number>;
 }
 
-/** An admin's catalogue entry: overrides the shipped entry of the same id (or adds a model). */
-export interface ModelRecord {
-  id: string;
-  displayName: string;
-  contextWindow: number;
-  maxOutput: number;
-  /** USD per million tokens. */
-  inputPrice: number;
-  outputPrice: number;
-  cacheWritePrice: number;
-  cacheReadPrice: number;
-  /** Model ids or aliases tried in order when the key opted in to fallbacks. */
-  fallbacks: string[];
-  releasedAt: Date | null;
-  /** Hides a shipped model of this id (the other fields then keep what it was). */
-  removed: boolean;
-  updatedAt: Date;
+/** Aggregates over the ledger rows of one time interval (a dashboard bucket, or a whole window). */
+export interface UsageAggregate {
+  requests: number;
+  /** Answers with status 400 or above, except 499 (the client went away; not a failure of ours). */
+  errors: number;
+  latencyP50Ms: number | null;
+  latencyP95Ms: number | null;
+  latencyP99Ms: number | null;
+  /** Time to first token, over the rows that have one (streamed answers). */
+  ttftP50Ms: number | null;
+  ttftP95Ms: number | null;
+  ttftP99Ms: number | null;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheCreationInputTokens: number;
+  costUsd: number;
 }
 
-export type NewModelRecord = Omit<ModelRecord, 'updatedAt'>;
-
-export interface ModelAliasRecord {
-  alias: string;
-  /** Null hides a shipped alias of this name. */
-  modelId: string | null;
-  updatedAt: Date;
+export interface UsageAccountAggregate {
+  accountId: string | null;
+  requests: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
 }
 
-/** The admins' edits to the model catalogue; shipped entries live in code, not here. */
-export interface ModelRepository {
-  list(): Promise<ModelRecord[]>;
-  get(id: string): Promise<ModelRecord | undefined>;
-  /** Inserts or replaces the entry of this id. */
-  upsert(model: NewModelRecord): Promise<ModelRecord>;
-  /** Returns false when there was no entry. */
-  remove(id: string): Promise<boolean>;
-  listAliases(): Promise<ModelAliasRecord[]>;
-  upsertAlias(alias: string, modelId: string | null): Promise<ModelAliasRecord>;
-  removeAlias(alias: string): Promise<boolean>;
+export interface UsageRequestFilter {
+  apiKeyId?: string;
+  userId?: string;
+  accountId?: string;
+  model?: string;
+  /** Inclusive status range: one code (200–200) or a class (500–599). */
+  status?: { min: number; max: number };
+  from?: Date;
+  to?: Date;
+  /** Keyset pagination: rows strictly older than this (createdAt, requestId). */
+  before?: { at: Date; requestId: string };
+  limit: number;
+}
+
+/** A ledger row with the names its ids had when read (null once the key, user or account is gone). */
+export interface UsageRequestRow extends UsageRecord {
+  apiKeyName: string | null;
+  username: string | null;
+  accountName: string | null;
+}
+
+/** Reads over the ledger for the admin dashboard and request log; every read is bounded. */
+export interface UsageReportRepository {
+  /** Aggregates per bucket of `bucketSeconds` in [from, to); buckets without rows are left out. */
+  buckets(from: Date, to: Date, bucketSeconds: number): Promise<Array<UsageAggregate & { start: Date }>>;
+  totals(from: Date, to: Date): Promise<UsageAggregate>;
+  byAccount(from: Date, to: Date): Promise<UsageAccountAggregate[]>;
+  /** Newest first. */
+  requests(filter: UsageRequestFilter): Promise<UsageRequestRow[]>;
 }
 
 export interface AuditEntry {
@@ -298,55 +321,13 @@ export interface OidcIdentityRepository {
   touch(issuer: string, subject: string, at: Date): Promise<void>;
 }
 
-/** One chat conversation of the web app, owned by one user. */
-export interface ConversationRecord {
-  id: string;
-  userId: string;
-  /** Null until the first message names it (or the user does). */
-  title: string | null;
-  pinned: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export interface ConversationMessageRecord {
-  id: string;
-  conversationId: string;
-  role: 'user' | 'assistant';
-  /** The message's JSON document (services/conversation-types.ts validates its shape). */
-  content: unknown;
-  createdAt: Date;
-}
-
-export interface ConversationRepository {
-  /** The user's conversations, pinned first, then most recently updated. */
-  listByUser(userId: string, limit: number): Promise<ConversationRecord[]>;
-  /** The conversation, only when the user owns it. */
-  getOwned(id: string, userId: string): Promise<ConversationRecord | undefined>;
-  insert(conversation: Omit<ConversationRecord, 'createdAt' | 'updatedAt'>): Promise<ConversationRecord>;
-  /** Changes title or pin of a conversation the user owns; undefined when there is none. */
-  updateOwned(
-    id: string,
-    userId: string,
-    patch: Partial<Pick<ConversationRecord, 'title' | 'pinned'>>,
-  ): Promise<ConversationRecord | undefined>;
-  /** Deletes a conversation the user owns and its messages; false when there is none. */
-  removeOwned(id: string, userId: string): Promise<boolean>;
-  /** Oldest first. */
-  listMessages(conversationId: string, limit: number): Promise<ConversationMessageRecord[]>;
-  /**
-   * Appends a message and bumps the conversation's updatedAt in one transaction. The caller sets
-   * createdAt: a question and its answer may land in the same millisecond, and order must hold.
-   */
-  appendMessage(message: ConversationMessageRecord): Promise<ConversationMessageRecord>;
-}
-
 export interface Store {
   readonly kind: 'pglite' | 'postgres';
   accounts: AccountRepository;
   users: UserRepository;
   apiKeys: ApiKeyRepository;
   usage: UsageRepository;
+  usageReports: UsageReportRepository;
   audit: AuditRepository;
   refreshTokens: RefreshTokenRepository;
   oidcIdentities: OidcIdentityRepository;

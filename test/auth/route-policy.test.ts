@@ -47,6 +47,8 @@ const MATRIX: Record<string, Expectation> = {
   'POST /api/admin/users/:id/disable': ADMIN,
   'PUT /api/admin/users/:id/limits': ADMIN,
   'GET /api/admin/audit': ADMIN,
+  'GET /api/admin/stats': ['admin', 'operator', 'viewer'],
+  'GET /api/admin/requests': ['admin', 'operator', 'viewer'],
   'GET /api/admin/models': ['admin', 'operator', 'viewer'],
   'PUT /api/admin/models/:id': ADMIN,
   'DELETE /api/admin/models/:id': ADMIN,

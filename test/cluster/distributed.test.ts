@@ -255,7 +255,7 @@ describe('distributed mode', () => {
 
 describe('embedded mode', () => {
   it('answers GET /v1/requests/{id}/events with 404 and says why', async () => {
-    const embedded = await startTestGateway();
+    const embedded = await startTestGateway({ env: { RESUMABLE_STREAMS: 'queued' } });
     cleanups.push(() => embedded.close());
     const response = await fetch(`${embedded.url}/v1/requests/req_x/events`, {
       headers: { 'x-api-key': embedded.key },

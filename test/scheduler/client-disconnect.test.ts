@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/gateway.js';
 import { ask, eventNames, postStream, startRig, usageRows, waitForRows, type Rig } from './rig.js';
 
-/** A client that goes away mid-stream frees the upstream and the slot, and is billed for what it got. */
+/**
+ * A client that goes away mid-stream frees the upstream and the slot, and is billed for what it got
+ * (the default, RESUMABLE_STREAMS=queued). With RESUMABLE_STREAMS=all the upstream is read to its
+ * end for a resume instead (test/cluster/resume-direct.test.ts).
+ */
 describe('client disconnect mid-stream', () => {
   let rig: Rig;
 

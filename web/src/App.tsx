@@ -5,11 +5,18 @@ import MenuItem from '@mui/material/MenuItem';
 import Select from '@mui/material/Select';
 import Toolbar from '@mui/material/Toolbar';
 import Typography from '@mui/material/Typography';
+import { lazy, Suspense } from 'react';
 import { useAuth } from './api/auth';
 import { Loading } from './components/StateViews';
 import { LANGUAGES, useI18n, type Language } from './i18n';
 import { ChatPage } from './pages/ChatPage';
 import { ChangePasswordPage, LoginPage } from './pages/LoginPage';
+import { navigate, usePath } from './router';
+
+// Its own chunk (with the chart library lazy inside it): the chat's first load does not grow.
+const AdminApp = lazy(() => import('./admin/AdminApp'));
+/** Roles with at least one admin page; the panel itself asks the server for the exact permissions. */
+const ADMIN_ROLES = new Set(['admin', 'operator', 'viewer']);
 
 function LanguageSwitcher() {
   const { language, setLanguage, t } = useI18n();
@@ -30,11 +37,13 @@ function LanguageSwitcher() {
   );
 }
 
-/** Signed out → sign-in; password change due → that; else the chat (admin pages come later). */
+/** Signed out → sign-in; password change due → that; /admin/… → the admin panel; else the chat. */
 export function App() {
   const { t } = useI18n();
   const auth = useAuth();
   const { state } = auth;
+  const path = usePath();
+  const inAdmin = path === '/admin' || path.startsWith('/admin/');
   return (
     <Box sx={{ height: '100vh', display: 'flex', flexDirection: 'column' }}>
       <AppBar position="static" elevation={0}>
@@ -45,6 +54,15 @@ export function App() {
           <LanguageSwitcher />
           {state.status === 'signed_in' && (
             <>
+              {ADMIN_ROLES.has(state.session.user.role) && (
+                <Button
+                  color="inherit"
+                  data-testid="nav-switch"
+                  onClick={() => navigate(inAdmin ? '/' : '/admin/dashboard')}
+                >
+                  {inAdmin ? t('nav.chat') : t('nav.admin')}
+                </Button>
+              )}
               <Typography variant="body2" data-testid="signed-in-user">
                 {state.session.user.username}
               </Typography>
@@ -61,6 +79,10 @@ export function App() {
         <LoginPage />
       ) : state.session.user.mustChangePassword ? (
         <ChangePasswordPage />
+      ) : inAdmin ? (
+        <Suspense fallback={<Loading />}>
+          <AdminApp />
+        </Suspense>
       ) : (
         <ChatPage />
       )}

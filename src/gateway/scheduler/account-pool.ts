@@ -27,6 +27,8 @@ export interface AccountPoolDeps {
     /** The queued upstream; `local` is the account's own adapter without its credential. */
     create(record: AccountRecord, local: Upstream): Upstream;
   };
+  /** Wraps the upstreams this process calls itself (resumable streams: cluster/resumable-streams.ts). */
+  direct?: (record: AccountRecord, upstream: Upstream) => Upstream;
 }
 
 const configFingerprint = (r: AccountRecord) =>
@@ -228,6 +230,11 @@ export class AccountPool {
         'cannot decrypt the account credential: is SWITCHYARD_MASTER_KEY the key it was stored with?',
       );
     }
-    return { upstream: kind.create(account), simulated: kind.simulated, unreadable };
+    const upstream = kind.create(account);
+    return {
+      upstream: this.deps.direct?.(record, upstream) ?? upstream,
+      simulated: kind.simulated,
+      unreadable,
+    };
   }
 }

@@ -13,6 +13,7 @@ import { clientKeyFrom } from '../client-credentials.js';
 import { parseJsonBody } from '../json-body.js';
 import { documented, named } from '../openapi/route-doc.js';
 import { ChatCompletionsSink } from '../openai/chat-completions-sink.js';
+import { inlineRemoteImages, type ImageFetcher } from '../openai/remote-images.js';
 import { openAiErrorHandler, toOpenAiErrorReply } from '../openai/openai-error-reply.js';
 import { HttpResponseSink } from '../response-sink.js';
 import {
@@ -23,8 +24,12 @@ import {
 } from './messages.js';
 
 export interface ChatCompletionsDeps extends MessagesRouteDeps {
-  /** How http(s) image URLs are treated; refused unless the operator allows forwarding them. */
-  remoteImages?: RequestMappingOptions['remoteImages'];
+  /**
+   * How http(s) image URLs are treated (OPENAI_REMOTE_IMAGES): refused; forwarded for the upstream
+   * to fetch; or fetched here, through the outbound guard, and sent inline.
+   */
+  remoteImages?: RequestMappingOptions['remoteImages'] | 'fetch';
+  fetchImage?: ImageFetcher;
 }
 
 /**
@@ -42,7 +47,8 @@ export class ChatCompletionsEndpoint {
     private readonly logger: Logger,
     private readonly accessLog: AccessLog,
   ) {
-    this.mapping = { remoteImages: deps.remoteImages ?? 'refuse' };
+    // Fetched images arrive inline: whatever URL is left after fetching is refused.
+    this.mapping = { remoteImages: deps.remoteImages === 'forward' ? 'forward' : 'refuse' };
   }
 
   async serve(exchange: MessagesExchange, body: Buffer | undefined): Promise<void> {
@@ -55,7 +61,9 @@ export class ChatCompletionsEndpoint {
     try {
       const found = deps.authenticator.authenticate(clientKeyFrom(headers));
       principal = found instanceof Promise ? await found : found;
-      const parsed = parseInput(chatCompletionRequestSchema, objectBody(body));
+      let parsed = parseInput(chatCompletionRequestSchema, objectBody(body));
+      if (deps.remoteImages === 'fetch' && deps.fetchImage)
+        parsed = await inlineRemoteImages(parsed, deps.fetchImage);
       const anthropic = requestToAnthropic(parsed, this.mapping);
       const call: MessagesCall = {
         requestId,

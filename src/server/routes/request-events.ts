@@ -15,7 +15,7 @@ import { ResultStreamTruncatedError, type ResultStream } from '../../queue/resul
 import { clientKeyFrom, singleHeader } from '../client-credentials.js';
 import { documented } from '../openapi/route-doc.js';
 
-/** Where a distributed gateway finds streams to resume; absent in embedded mode. */
+/** Where streams to resume are kept (Redis or this process); absent with RESUMABLE_STREAMS=queued embedded. */
 export interface RequestEventsSource {
   control: JobControl;
   results: ResultStream;
@@ -25,11 +25,12 @@ export interface RequestEventsSource {
 
 /**
  * GET /v1/requests/{id}/events: the rest of a streaming answer after a dropped connection. Every
- * SSE event a distributed gateway relays from a worker carries `id: <n>` (its result-stream
- * seq); send the last one received as `Last-Event-ID` and get every later event exactly once,
- * ending as the original would. Only the API key that made the request may read it (another key
- * hears 404, as for an unknown id); answers stay RESULT_STREAM_TTL_SECONDS after their last event.
- * Embedded mode keeps no result streams: 404 with a message saying so.
+ * SSE event of a resumable answer (relayed from a worker, or teed from an upstream this process
+ * calls: cluster/resumable-upstream.ts) carries `id: <n>` (its result-stream seq); send the last
+ * one received as `Last-Event-ID` and get every later event exactly once, ending as the original
+ * would. Only the API key that made the request may read it (another key hears 404, as for an
+ * unknown id); answers stay RESULT_STREAM_TTL_SECONDS after their last event. Embedded mode with
+ * RESUMABLE_STREAMS=queued keeps no result streams: 404 with a message saying so.
  */
 export function registerRequestEventsRoutes(
   app: FastifyInstance,
@@ -38,7 +39,7 @@ export function registerRequestEventsRoutes(
   const doc = documented(
     {},
     {
-      summary: 'Resume a streaming answer after Last-Event-ID (distributed mode only)',
+      summary: 'Resume a streaming answer after Last-Event-ID',
       params: { id: 'The request id (the request-id header of the original answer).' },
       responses: { 200: { description: 'The rest of the SSE stream.', contentType: 'text/event-stream' } },
     },
@@ -49,7 +50,7 @@ export function registerRequestEventsRoutes(
     const source = deps.source;
     if (!source) {
       throw new NotFoundError(
-        'request: resumable streams are kept only in distributed mode (switchyard gateway with REDIS_URL).',
+        'request: this server keeps no resumable streams (RESUMABLE_STREAMS=queued keeps only answers from workers, in distributed mode).',
       );
     }
     const requestId = request.params.id;

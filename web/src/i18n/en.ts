@@ -1,6 +1,8 @@
 /** English strings; every other language must have the same keys (checked by the type). */
 export const en = {
   'app.name': 'Switchyard',
+  'nav.admin': 'Admin',
+  'nav.chat': 'Chat',
   'language.label': 'Language',
   'auth.signIn': 'Sign in',
   'auth.signOut': 'Sign out',

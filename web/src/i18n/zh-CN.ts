@@ -2,6 +2,8 @@ import type { MessageKey } from './en';
 
 export const zhCN: Record<MessageKey, string> = {
   'app.name': 'Switchyard',
+  'nav.admin': '管理',
+  'nav.chat': '对话',
   'language.label': '语言',
   'auth.signIn': '登录',
   'auth.signOut': '退出登录',
