@@ -51,10 +51,10 @@ function checkMigrationLevel(manifest: Manifest): void {
 async function nonEmptyTables(q: Sql, tables: TableInfo[]): Promise<string[]> {
   const names: string[] = [];
   for (const table of tables) {
-    const [row] = await q.query<{ any: boolean }>(
-      sql.raw(`select exists(select 1 from ${tableRef(table.name)}) as any`),
+    const [row] = await q.query<{ has_rows: boolean }>(
+      sql.raw(`select exists(select 1 from ${tableRef(table.name)}) as has_rows`),
     );
-    if (row?.any) names.push(table.name);
+    if (row?.has_rows) names.push(table.name);
   }
   return names;
 }
