@@ -32,7 +32,7 @@ export interface PipelineDeps {
   options: PipelineOptions;
   /** Aliases, fallback chains and prices; absent: the shipped catalogue. */
   catalogue?: Catalogue;
-  /** Which fallback models a key may be served by; absent: any in the chain. */
+  /** Which fallback models a key may be served by; absent: every model in the chain. */
   fallbackAllowed?: FallbackAllowed;
 }
 

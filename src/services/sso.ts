@@ -129,7 +129,7 @@ export class SsoService {
     const link = { issuer: identity.issuer, subject: identity.subject };
     const base = usernameFromClaims(identity.claims, this.deps.config.usernameClaim);
     // A secret nobody keeps: the hash is a real argon2id hash, so a password sign-in for this user
-    // costs the same time as any other and fails.
+    // costs the same time as every other one and fails.
     const passwordHash = await hashPassword(randomBytes(32).toString('base64url'));
     for (const username of [base, disambiguatedUsername(base, link.issuer, link.subject)]) {
       try {

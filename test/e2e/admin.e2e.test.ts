@@ -3,23 +3,21 @@
  * charts after some traffic, disable an account, try a key named with markup (refused by the
  * server, shown as text) and make a real one, and screenshot every page to test-artifacts/e2e/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, PASSWORD, startAuthGateway } from '../auth/support.js';
 import { flushUsage, type TestGateway } from '../support/gateway.js';
 import { ensureWebBuild } from '../web/ensure-web-build.js';
+import { openTestBrowser, type TestBrowser } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'e2e');
 const XSS = '<img src=x onerror="window.__xss=1">';
 
 let gateway: TestGateway;
-let context: BrowserContext;
+let browser: TestBrowser | undefined;
 let page: Page;
-let profile: string;
 const cspViolations: string[] = [];
 const dialogs: string[] = [];
 
@@ -29,36 +27,17 @@ beforeAll(async () => {
   ensureWebBuild();
   mkdirSync(ARTIFACTS, { recursive: true });
   gateway = await startAuthGateway();
-  profile = mkdtempSync(join(tmpdir(), 'switchyard-e2e-admin-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    locale: 'en-US',
+  browser = await openTestBrowser({
+    name: 'admin',
     viewport: { width: 1280, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    cspViolations,
+    dialogs,
   });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-  });
-  page.on('dialog', (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
+  page = browser.page;
 });
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
   await gateway?.close();
 });
 

@@ -3,22 +3,20 @@
  * gateway and its mock account: sign in, watch an answer stream, stop one, and see that HTML in
  * messages stays text. Screenshots of the main pages go to test-artifacts/e2e/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, PASSWORD, startAuthGateway } from '../auth/support.js';
 import type { TestGateway } from '../support/gateway.js';
 import { ensureWebBuild } from '../web/ensure-web-build.js';
+import { openTestBrowser, type TestBrowser } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'e2e');
 
 let gateway: TestGateway;
-let context: BrowserContext;
+let browser: TestBrowser | undefined;
 let page: Page;
-let profile: string;
 const cspViolations: string[] = [];
 const dialogs: string[] = [];
 
@@ -34,36 +32,17 @@ beforeAll(async () => {
   ensureWebBuild();
   mkdirSync(ARTIFACTS, { recursive: true });
   gateway = await startAuthGateway();
-  profile = mkdtempSync(join(tmpdir(), 'switchyard-e2e-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    locale: 'en-US',
+  browser = await openTestBrowser({
+    name: 'chat',
     viewport: { width: 1280, height: 800 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    cspViolations,
+    dialogs,
   });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-  });
-  page.on('dialog', (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
+  page = browser.page;
 });
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
   await gateway?.close();
 });
 

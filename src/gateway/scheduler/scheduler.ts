@@ -7,7 +7,7 @@ import {
 } from '../../errors.js';
 import { QueueFullError, type AdmissionQueue } from '../../queue/admission-queue.js';
 import type { AccountPool } from './account-pool.js';
-import type { Outcome } from './outcome.js';
+import { openLease, type Lease } from './lease.js';
 import type { PoolAccount } from './pool-account.js';
 import type { StickyMap } from './sticky-map.js';
 import type { SharedAccountState } from './shared-account-state.js';
@@ -27,12 +27,7 @@ export interface AcquireRequest {
   call?: UpstreamRequestShape;
 }
 
-export interface Lease {
-  account: PoolAccount;
-  stickyHit: boolean;
-  /** Releases the slot once and reports how the attempt went. */
-  release(outcome: Outcome): void;
-}
+export type { Lease } from './lease.js';
 
 export interface SchedulerOptions {
   maxQueueWaitMs: number;
@@ -174,22 +169,11 @@ export class Scheduler {
     conversationKey: string | undefined,
     now: number,
   ): Lease {
-    account.inFlight += 1;
-    account.lastUsedAt = now;
     if (conversationKey !== undefined) this.sticky.set(conversationKey, account.id, now);
-    let released = false;
-    return {
-      account,
-      stickyHit,
-      release: (outcome) => {
-        if (released) return;
-        released = true;
-        account.inFlight -= 1;
-        this.pool.apply(account, outcome, this.now());
-        this.queue.wakeAll();
-      },
-    };
+    return openLease(account, stickyHit, this.pool, this.now, now, this.wakeWaiters);
   }
+
+  private readonly wakeWaiters = () => this.queue.wakeAll();
 
   private async waitForCooldown(
     candidates: PoolAccount[],

@@ -4,7 +4,7 @@ import { QueueFullError, type AdmissionQueue } from '../../queue/admission-queue
 import type { AccountPool } from './account-pool.js';
 import type { Outcome } from './outcome.js';
 import type { PoolAccount } from './pool-account.js';
-import type { Lease } from './scheduler.js';
+import { openLease, type Lease } from './lease.js';
 import type { SharedAccountState } from './shared-account-state.js';
 
 /** What a claim came to when no lease was had. */
@@ -86,22 +86,11 @@ export class SharedClaims {
   }
 
   private lease(account: PoolAccount, stickyHit: boolean, leaseId: string): Lease {
-    account.inFlight += 1;
-    account.lastUsedAt = this.now();
-    let released = false;
-    return {
-      account,
-      stickyHit,
-      release: (outcome) => {
-        if (released) return;
-        released = true;
-        account.inFlight -= 1;
-        this.pool.apply(account, outcome, this.now());
-        // Waiters here retry once the slot is free in Redis, not before (they would be refused).
-        const wake = () => this.queue.wakeAll();
-        this.state.release(account.id, leaseId, sharedCooldown(account, outcome)).then(wake, wake);
-      },
-    };
+    return openLease(account, stickyHit, this.pool, this.now, this.now(), (outcome) => {
+      // Waiters here retry once the slot is free in Redis, not before (they would be refused).
+      const wake = () => this.queue.wakeAll();
+      this.state.release(account.id, leaseId, sharedCooldown(account, outcome)).then(wake, wake);
+    });
   }
 }
 
