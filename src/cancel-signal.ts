@@ -51,3 +51,22 @@ export class Cancellation implements CancelSignal {
     }
   }
 }
+
+/** Waits `ms`, or rejects with `abortError()` as soon as the signal fires. */
+export function sleepUnlessCancelled(
+  ms: number,
+  signal: CancelSignal,
+  abortError: () => Error,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

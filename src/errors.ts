@@ -58,6 +58,13 @@ export class InvalidRequestError extends SwitchyardError {
   }
 }
 
+/** The request clashes with what is going on right now (409), e.g. a second backup during one. */
+export class ConflictError extends SwitchyardError {
+  constructor(message: string) {
+    super('invalid_request_error', message, { status: 409 });
+  }
+}
+
 export class AuthenticationError extends SwitchyardError {
   constructor(
     message = 'Invalid API key. Pass a Switchyard key (sk-sy-…) in x-api-key or Authorization: Bearer.',
@@ -109,6 +116,24 @@ export class ApiError extends SwitchyardError {
   ) {
     super('api_error', message, { cause });
   }
+}
+
+/**
+ * An admin cancelled the request (the queue page; docs/admin-operations.md). 409, and clients are
+ * told not to retry it as it is: somebody decided it should not run.
+ */
+export class RequestCancelledError extends SwitchyardError {
+  constructor() {
+    super('invalid_request_error', 'An administrator of this gateway cancelled the request.', {
+      status: 409,
+      headers: { 'x-should-retry': 'false' },
+    });
+  }
+}
+
+/** Whether a cancellation's reason is an admin's cancel (which still ends answers detached from their client). */
+export function cancelledByAdmin(reason: unknown): reason is RequestCancelledError {
+  return reason instanceof RequestCancelledError;
 }
 
 /** An Anthropic error type from an upstream body; unknown types map safely to api_error. */

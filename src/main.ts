@@ -5,6 +5,7 @@ import { loadConfigOrExit, runCommand } from './cli/context.js';
 import { registerKeyCommands } from './cli/keys.js';
 import { registerModelCommands } from './cli/models.js';
 import { registerOperationsCommands } from './cli/operations.js';
+import { registerOperationsAdminCommands } from './cli/operations-admin.js';
 import { migrateStore } from './store/index.js';
 
 const number = (value: string) => {
@@ -58,6 +59,7 @@ registerAccountCommands(program);
 registerKeyCommands(program);
 registerModelCommands(program);
 registerOperationsCommands(program);
+registerOperationsAdminCommands(program);
 
 program
   .command('mock-upstream')

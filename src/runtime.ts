@@ -21,22 +21,38 @@ import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { InProcessAdmissionQueue } from './queue/in-process-admission-queue.js';
 import { buildApp } from './server/app.js';
+import { gatewayReadiness } from './server/readiness.js';
 import { createImageFetcher } from './server/openai/remote-images.js';
 import { serverOptionsOf } from './server/hardening/http-server.js';
 import type { AccountsService } from './services/accounts.js';
 import { createAdminServices } from './services/admin-services.js';
 import type { ApiKeysService } from './services/api-keys.js';
 import type { ModelCatalogueService } from './services/model-catalogue.js';
+import type { SettingsService } from './services/settings.js';
+import { createAdminOperations } from './cluster/admin-operations.js';
+import { scrubbedAudit } from './services/audit-context.js';
+import { BackupsService } from './services/backups.js';
 import { bootstrap, type BootstrapResult } from './services/bootstrap.js';
+import { ChatAttachmentsService } from './services/chat-attachments.js';
+import { conversationHistoryServices } from './services/conversation-history-services.js';
 import { ConversationsService } from './services/conversations.js';
 import { UsageReportsService } from './services/usage-reports.js';
+import type { UsageRetentionService } from './services/usage-retention.js';
+import { startUsageRetention } from './retention/schedule.js';
 import { createIdentityServices } from './services/identity-services.js';
 import type { Store } from './store/types.js';
 import { ClaudeCliContext, claudeCliOptionsOf } from './upstreams/claude-cli/index.js';
 import { createUpstreamKinds } from './upstreams/index.js';
 import { registerClaudeCliMetrics } from './observability/claude-cli-metrics.js';
+import { registerClusterMetrics } from './observability/cluster-metrics.js';
+import { UsageMetrics } from './observability/usage-metrics.js';
+import { modelAccountCounts } from './gateway/scheduler/model-availability.js';
+import { UsageGauges } from './services/usage-gauges.js';
+import { createAccountAlerts } from './services/account-alerts.js';
 
 const SWEEP_INTERVAL_MS = 1_000;
+/** Unsent chat uploads are deleted an hour after upload; checking every few minutes is plenty. */
+const CHAT_ATTACHMENT_SWEEP_MS = 5 * 60_000;
 
 export interface Runtime {
   app: FastifyInstance;
@@ -51,6 +67,10 @@ export interface Runtime {
   /** The model catalogue's admin side; `catalogue` is what the request path reads. */
   models: ModelCatalogueService;
   catalogue: Catalogue;
+  /** Gateway-wide settings (registration, key defaults, the compliance switch). */
+  settings: SettingsService;
+  /** Usage roll-up and pruning (docs/retention.md), also on USAGE_RETENTION_CRON. */
+  usageRetention: UsageRetentionService;
   adminToken: string;
   firstStart: BootstrapResult;
   /** Stops accepting, lets live answers finish within the grace period, flushes the ledger. */
@@ -76,6 +96,12 @@ export async function createRuntime(
   const kinds = createUpstreamKinds({ claudeCli, connectLookup: guardedLookup(outboundUrls) });
   // Shipped data until the admins' edits are loaded below, before any request is served.
   const catalogue = new Catalogue({ models: SHIPPED_MODELS, aliases: SHIPPED_ALIASES });
+  const accountAlerts = createAccountAlerts(config.observability.alertWebhookUrl, {
+    guard: outboundUrls,
+    logger,
+    models: () => catalogue.snapshot().models.map((m) => m.id),
+    accounts: () => pool.accounts(),
+  });
   const pool = new AccountPool({
     repository: store.accounts,
     secretBox,
@@ -85,28 +111,47 @@ export async function createRuntime(
     modelNames: catalogue,
     ...(cluster ? { remote: cluster.poolRemote() } : {}),
     ...(resumable ? { direct: resumable.wrapDirect } : {}),
+    ...(accountAlerts ? { onStateChange: accountAlerts.onStateChange } : {}),
   });
+  // The admin pages' parts: call board, settings (applied to the pool), cross-gateway feeds.
+  const operations = createAdminOperations({ config, store, pool, queue, logger, cluster });
   const ledger = new UsageLedger(store.usage, logger, {
     flushIntervalMs: config.usage.flushIntervalMs,
     batchSize: config.usage.flushBatch,
   });
-  const metrics = new Metrics(() => ({
-    accounts: pool.accounts().map((a) => ({
-      name: a.name,
-      kind: a.record.kind,
-      state: a.state,
-      inFlight: a.inFlight,
-      maxConcurrency: a.record.maxConcurrency,
-    })),
-    queueDepth: queue.depth,
-    ledgerPending: ledger.stats.pending,
-  }));
+  const metrics = new Metrics(
+    () => ({
+      accounts: pool.accounts().map((a) => ({
+        name: a.name,
+        kind: a.record.kind,
+        state: a.state,
+        inFlight: a.inFlight,
+        maxConcurrency: a.record.maxConcurrency,
+      })),
+      queueDepth: queue.depth,
+      queueMaxDepth: queue.maxDepth,
+      ledgerPending: ledger.stats.pending,
+    }),
+    {
+      modelAccounts: () =>
+        modelAccountCounts(
+          catalogue.snapshot().models.map((m) => m.id),
+          pool.accounts(),
+        ),
+    },
+  );
   registerClaudeCliMetrics(metrics.registry, claudeCli);
+  if (cluster) registerClusterMetrics(metrics.registry, cluster);
+  const usageGauges = new UsageGauges(store, new UsageMetrics(metrics.registry), logger, {
+    intervalMs: config.observability.usageGaugesIntervalMs,
+    top: config.observability.usageGaugesTop,
+  });
   const authenticator = new ApiKeyAuthenticator(store.apiKeys, logger, config.apiKeyCacheTtlMs);
   const scheduler = new Scheduler(pool, queue, new StickyMap(config.scheduler.stickyTtlMs), {
     maxQueueWaitMs: config.queue.maxWaitMs,
     // Distributed gateways decide from leases, cooldowns and bindings every gateway shares.
     shared: cluster?.parts.accountState,
+    onQueueWait: (waitedMs, leased) => metrics.observeQueueWait(waitedMs / 1000, leased),
   });
   const admission = new Admission({
     store: cluster?.parts.limits ?? new MemoryLimitStore(),
@@ -118,6 +163,7 @@ export async function createRuntime(
   });
   const pipeline = createPipeline(resumable?.calls ?? cluster?.calls, {
     scheduler,
+    board: operations.board,
     catalogue,
     admission,
     // A fallback model must be one the key may use, like the model it asked for.
@@ -146,14 +192,18 @@ export async function createRuntime(
       });
     },
     catalogue,
+    settings: operations.settings,
   });
 
   const identity = createIdentityServices(store, {
     masterKey: Buffer.isBuffer(masterKey) ? masterKey : masterKey.key,
     auth: config.auth,
     apiKeys,
+    registrationOpen: () => operations.settings.values.registrationOpen,
   });
 
+  // Settings first: the compliance switch decides whether the first start may add the mock demo.
+  await operations.start();
   const firstStart = await bootstrap(store, accounts, config.bootstrapAnthropicApiKey);
   await models.load();
   await pool.reload();
@@ -167,7 +217,10 @@ export async function createRuntime(
       );
     }
   }
+  const chatAttachments = new ChatAttachmentsService(store.chatAttachments, config.chat.upload);
   ledger.start();
+  usageGauges.start();
+  const usageRetention = startUsageRetention(config.usage.retention, store, logger, metrics.registry);
   authenticator.start();
   claudeCli.startMaintenance();
   const timers = [
@@ -179,6 +232,11 @@ export async function createRuntime(
         .load()
         .catch((error: unknown) => logger.warn({ err: error }, 'could not reload the model catalogue'));
     }, config.accountRefreshIntervalMs),
+    setInterval(() => {
+      chatAttachments
+        .sweep()
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not sweep unsent chat attachments'));
+    }, CHAT_ATTACHMENT_SWEEP_MS),
   ];
   for (const timer of timers) timer.unref();
 
@@ -197,14 +255,22 @@ export async function createRuntime(
       (principal, models) => models.filter((model) => admission.allowsModel(principal, model.id)),
       catalogue,
     ),
-    health: { ping: () => store.ping(), metrics },
+    health: { readiness: gatewayReadiness(store, cluster?.parts), metrics },
     admin: {
       accounts,
       apiKeys,
       models,
       adminToken,
       ...identity,
-      usageReports: new UsageReportsService(store.usageReports, () => ({
+      backups: new BackupsService({
+        store,
+        config: config.backup,
+        audit: scrubbedAudit(store.audit),
+        actor: { type: 'cli', id: null },
+      }),
+      operations: operations.routes,
+      usageRetention: usageRetention.service,
+      usageReports: new UsageReportsService(store.usageReports, store.usageRollups, () => ({
         queueDepth: queue.depth,
         accounts: pool.accounts().map((a) => ({
           id: a.id,
@@ -217,7 +283,12 @@ export async function createRuntime(
         })),
       })),
     },
-    web: { conversations: new ConversationsService(store.conversations) },
+    web: {
+      conversations: new ConversationsService(store.conversations),
+      attachments: chatAttachments,
+      history: conversationHistoryServices(store, chatAttachments.limits),
+      resume: { graceMs: config.chat.resumeGraceMs, maxBytes: config.chat.resumeMaxBytes },
+    },
     requestEvents: resumable?.source ?? cluster?.requestEvents,
     http: {
       server: serverOptionsOf(config.http),
@@ -232,11 +303,14 @@ export async function createRuntime(
       const graceEnds = Date.now() + config.shutdownGraceMs;
       for (const timer of timers) clearInterval(timer);
       cluster?.stop();
+      operations.stop();
       await closeWithGrace(app, config.shutdownGraceMs, logger);
       // Streams whose client left are read to their end (for a resume) and outlive their HTTP
       // connection: within the grace period, let them record their usage before the ledger stops.
       await resumable?.calls.settled(Math.max(0, graceEnds - Date.now()));
       await ledger.stop();
+      await usageGauges.stop();
+      await usageRetention.stop();
       await authenticator.stop();
       await pool.close();
       await claudeCli.close();
@@ -253,6 +327,8 @@ export async function createRuntime(
     apiKeys,
     models,
     catalogue,
+    settings: operations.settings,
+    usageRetention: usageRetention.service,
     adminToken,
     firstStart,
     stop,

@@ -5,9 +5,8 @@ import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createGzip, gzipSync } from 'node:zlib';
-import { sql } from 'drizzle-orm';
+import { holdLock, tryTransactionLock } from '../store/advisory-lock.js';
 import type { Store } from '../store/types.js';
 import { encryptingStream } from './encryption.js';
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION, manifestChecksum, type Manifest } from './manifest.js';
@@ -58,10 +57,7 @@ export async function createBackup(
     const manifest = await inTransaction(store, { readOnly: true, snapshot: true }, async (q) => {
       const lockedAt = performance.now();
       if (options.lock && store.kind === 'postgres') {
-        const [row] = await q.query<{ ok: boolean }>(
-          sql`select pg_try_advisory_xact_lock(${options.lock.key}) as ok`,
-        );
-        if (!row?.ok) return undefined;
+        if (!(await tryTransactionLock((query) => q.query(query), options.lock.key))) return undefined;
       }
       await useUtc(q);
       const migration = await migrationLevel(q);
@@ -79,7 +75,7 @@ export async function createBackup(
       }
       gzip.end();
       await written;
-      if (options.lock) await sleep(Math.max(0, options.lock.holdMs - (performance.now() - lockedAt)));
+      if (options.lock) await holdLock(lockedAt, options.lock.holdMs);
       const body = {
         format: ARCHIVE_FORMAT,
         version: ARCHIVE_VERSION,

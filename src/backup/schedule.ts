@@ -4,16 +4,16 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { BackupConfig } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../store/types.js';
+import { ADVISORY_LOCK_KEYS } from '../store/advisory-lock.js';
 import { createBackup, type BackupResult } from './backup.js';
-import { nextRun, parseCron, type CronSchedule } from './cron.js';
+import { parseCron } from './cron.js';
+import { CronTimer } from './cron-timer.js';
 
 const FILE_PATTERN = /^switchyard-\d{8}T\d{6}Z\.sybak$/;
 // Distinct from the migration lock (0x5357_5944): gateways taking a backup never hold up a migration.
-const BACKUP_LOCK_KEY = 0x5357_5942;
+const BACKUP_LOCK_KEY = ADVISORY_LOCK_KEYS.backup;
 // Longer than any plausible clock skew between gateways, shorter than the finest cron step.
 const LOCK_HOLD_MS = 30_000;
-// setTimeout takes at most ~24.8 days; re-planning hourly also follows clock changes.
-const MAX_SLEEP_MS = 3_600_000;
 
 export const backupFileName = (at: Date) =>
   `switchyard-${at
@@ -37,10 +37,7 @@ export interface BackupScheduleOptions {
 
 /** BACKUP_CRON in a running gateway: archives into BACKUP_DIR, keeps the newest BACKUP_KEEP. */
 export class BackupSchedule {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = false;
-  private readonly schedule: CronSchedule;
+  private readonly timer: CronTimer;
   private readonly runs: Counter<'result'> | undefined;
   private readonly lastSuccess: Gauge | undefined;
 
@@ -52,7 +49,7 @@ export class BackupSchedule {
   ) {
     const schedule = parseCron(config.cron);
     if (typeof schedule === 'string') throw new Error(`BACKUP_CRON ${schedule}`);
-    this.schedule = schedule;
+    this.timer = new CronTimer(schedule, (at) => this.runOnce(at));
     const registers = options.registry ? [options.registry] : [];
     this.runs = options.registry
       ? new Counter({
@@ -72,7 +69,7 @@ export class BackupSchedule {
   }
 
   start(): void {
-    this.plan();
+    this.timer.start();
   }
 
   /** Takes one backup now, as a scheduled run would (tests call it; the timer does too). */
@@ -111,25 +108,7 @@ export class BackupSchedule {
   }
 
   /** Stops planning runs and waits for one under way. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running?.catch(() => {});
-  }
-
-  private plan(): void {
-    if (this.stopped) return;
-    const next = nextRun(this.schedule, new Date());
-    if (!next) return;
-    const wait = next.getTime() - Date.now();
-    this.timer = setTimeout(
-      () => {
-        if (wait > MAX_SLEEP_MS) return this.plan();
-        this.running = this.runOnce(next).catch(() => {});
-        void this.running.finally(() => this.plan());
-      },
-      Math.min(wait, MAX_SLEEP_MS),
-    );
-    this.timer.unref();
+  stop(): Promise<void> {
+    return this.timer.stop();
   }
 }

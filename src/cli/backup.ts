@@ -1,3 +1,4 @@
+import { copyFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ArchiveError } from '../backup/archive-reader.js';
 import { createBackup } from '../backup/backup.js';
@@ -8,12 +9,19 @@ import { resolveMasterKey, secretBoxOf } from '../identity/master-key.js';
 import { CliError, loadConfigOrExit } from './context.js';
 import { openMaintenanceStore } from './maintenance-store.js';
 import { printTable } from './print.js';
+import { RemoteAdmin } from './remote-admin.js';
+import { readServerFile, type ServerFile } from './server-file.js';
 
 const megabytes = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
 
 /** `switchyard backup [--out FILE] [--encrypt]` */
 export async function backupCommand(options: { out?: string; encrypt?: boolean }): Promise<void> {
   const config = loadConfigOrExit();
+  if (config.database.kind === 'pglite') {
+    // The embedded database admits one process: the running server takes the backup.
+    const server = await readServerFile(config.dataDir);
+    if (server) return backupThroughServer(server, options);
+  }
   if (options.encrypt && config.backup.passphrase === undefined) {
     throw new CliError('--encrypt needs the passphrase in BACKUP_PASSPHRASE.', 2);
   }
@@ -32,6 +40,36 @@ export async function backupCommand(options: { out?: string; encrypt?: boolean }
     );
   } finally {
     await store.close();
+  }
+}
+
+async function backupThroughServer(server: ServerFile, options: { out?: string; encrypt?: boolean }) {
+  const result = await new RemoteAdmin(server).runBackup({ encrypt: options.encrypt === true });
+  let file = result.file;
+  if (options.out !== undefined) {
+    const out = path.resolve(options.out);
+    await moveFile(file, out).catch((error: unknown) => {
+      throw new CliError(
+        `The running server wrote the backup to ${file}, but it could not be moved to ${out}: ` +
+          `${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
+    file = out;
+  }
+  process.stdout.write(
+    `Backup written by the running server (pid ${server.pid}) to ${file}: ${result.rows} rows in ` +
+      `${result.tables} tables, ${megabytes(result.bytes)}${result.encrypted ? ', encrypted' : ''}, ` +
+      `${(result.ms / 1000).toFixed(1)} s.\n`,
+  );
+}
+
+async function moveFile(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    await copyFile(from, to);
+    await rm(from);
   }
 }
 

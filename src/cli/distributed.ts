@@ -1,14 +1,14 @@
 import { openDistributedParts, type QueueParts } from '../cluster/queue-parts.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
-import { describeRedisUrl } from '../queue/redis-connection.js';
+import { describeRedis } from '../queue/redis-connection.js';
 import { CliError } from './context.js';
 
 /** `gateway` and `worker` share state through PostgreSQL and Redis: both must be configured. */
 export function requireDistributedConfig(config: Config, command: 'gateway' | 'worker'): void {
   const missing: string[] = [];
   if (config.database.kind !== 'postgres') missing.push('DATABASE_URL (postgres://…)');
-  if (!config.redis) missing.push('REDIS_URL (redis://…)');
+  if (!config.redis) missing.push('REDIS_URL (redis://…) or REDIS_SENTINELS');
   if (missing.length === 0) return;
   process.stderr.write(
     `switchyard: \`switchyard ${command}\` runs in distributed mode and needs ${missing.join(' and ')}; ` +
@@ -29,7 +29,7 @@ export async function openClusterParts(
     const parts = await openDistributedParts(redis, config.cluster, (message) => logger.warn(message), {
       role,
     });
-    logger.info({ redis: describeRedisUrl(redis.url), prefix: redis.keyPrefix, role }, 'connected to Redis');
+    logger.info({ redis: describeRedis(redis), prefix: redis.keyPrefix, role }, 'connected to Redis');
     return parts;
   } catch (error) {
     await onFailure();

@@ -5,6 +5,8 @@ import type { SecretBox } from '../identity/secret-box.js';
 import { createLogger } from '../observability/logger.js';
 import { createAdminServices } from '../services/admin-services.js';
 import type { AdminOperations } from '../services/admin-types.js';
+import { scrubbedAudit } from '../services/audit-context.js';
+import { defaultSettings, SettingsService } from '../services/settings.js';
 import { openStore, StoreLockedError, type Store } from '../store/index.js';
 import { ClaudeCliContext, claudeCliOptionsOf } from '../upstreams/claude-cli/index.js';
 import { createUpstreamKinds, type UpstreamKindRegistry } from '../upstreams/index.js';
@@ -23,8 +25,17 @@ function localAdmin(
   secretBox: SecretBox,
   kinds: UpstreamKindRegistry,
   outboundUrls: OutboundUrlGuard,
+  settings: SettingsService,
 ): AdminOperations {
-  const { accounts, apiKeys: keys, models } = createAdminServices(store, secretBox, { kinds, outboundUrls });
+  const {
+    accounts,
+    apiKeys: keys,
+    models,
+  } = createAdminServices(store, secretBox, {
+    kinds,
+    outboundUrls,
+    settings,
+  });
   return {
     addAccount: (input) => accounts.add(input),
     listAccounts: () => accounts.list(),
@@ -39,7 +50,7 @@ function localAdmin(
   };
 }
 
-async function serverAnswers(url: string): Promise<boolean> {
+export async function serverAnswers(url: string): Promise<boolean> {
   try {
     return (await fetch(new URL('/health', url), { signal: AbortSignal.timeout(3_000) })).ok;
   } catch {
@@ -68,11 +79,21 @@ export async function openAdminSession(config: Config): Promise<AdminSession> {
   const keys = await resolveMasterKey(config.masterKey, config.dataDir, config.previousMasterKey);
   // `accounts test` of a claude_cli account runs the CLI here; no pool process is ever started.
   const claudeCli = new ClaudeCliContext(claudeCliOptionsOf(config), createLogger({ level: 'silent' }));
+  // The admins' settings hold here too: the compliance switch, new keys' default limits.
+  const settings = new SettingsService({
+    repository: store.settings,
+    audit: scrubbedAudit(store.audit),
+    accounts: store.accounts,
+    defaults: defaultSettings(config),
+    actor: { type: 'cli', id: null },
+  });
+  await settings.load();
   const admin = localAdmin(
     store,
     secretBoxOf(keys, config.dataDir),
     createUpstreamKinds({ claudeCli }),
     createOutboundUrlGuard(config.outbound),
+    settings,
   );
   return {
     admin,

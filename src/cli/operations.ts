@@ -28,6 +28,13 @@ export function registerOperationsCommands(program: Command): void {
     );
 
   program
+    .command('prune')
+    .description(
+      'roll up the usage ledger and delete rows past USAGE_RETENTION_DAYS now (what USAGE_RETENTION_CRON runs)',
+    )
+    .action(() => runCommand(async () => (await import('./prune.js')).pruneCommand()));
+
+  program
     .command('rotate-master-key')
     .description('re-encrypt every stored credential under a new master key, without downtime')
     .option(

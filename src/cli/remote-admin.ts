@@ -8,7 +8,9 @@ import type {
   NewApiKeyInput,
   AccountPatchInput,
 } from '../services/admin-types.js';
+import type { BackupRunInput, BackupView } from '../services/backups.js';
 import type { ModelView } from '../services/model-catalogue-types.js';
+import type { RetentionRun, RetentionView } from '../services/usage-retention.js';
 import { CliError } from './context.js';
 import type { ServerFile } from './server-file.js';
 
@@ -16,7 +18,7 @@ import type { ServerFile } from './server-file.js';
 export class RemoteAdmin implements AdminOperations {
   constructor(private readonly server: ServerFile) {}
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<T> {
     let response: Response;
     try {
       response = await fetch(new URL(`/api/admin${path}`, this.server.url), {
@@ -26,7 +28,7 @@ export class RemoteAdmin implements AdminOperations {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch {
       throw new CliError(`The running server at ${this.server.url} did not answer.`);
@@ -54,6 +56,11 @@ export class RemoteAdmin implements AdminOperations {
   listKeys = async () => (await this.call<{ data: ApiKeyView[] }>('GET', '/keys')).data;
   revokeKey = (ref: string) => this.call<ApiKeyView>('DELETE', `/keys/${encodeURIComponent(ref)}`);
   listModels = async () => (await this.call<{ data: ModelView[] }>('GET', '/models')).data;
+  /** Backups of a big database take minutes; the server holds the only connection to PGlite. */
+  runBackup = (input: BackupRunInput) => this.call<BackupView>('POST', '/backups', input, 3_600_000);
   updateKey = (ref: string, patch: ApiKeyPatchInput) =>
     this.call<ApiKeyView>('PATCH', `/keys/${encodeURIComponent(ref)}`, patch);
+  /** A first run over a big ledger rolls up and deletes millions of rows. */
+  runUsageRetention = () => this.call<RetentionRun>('POST', '/usage/retention/run', undefined, 3_600_000);
+  usageRetention = () => this.call<RetentionView>('GET', '/usage/retention');
 }

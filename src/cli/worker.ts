@@ -1,6 +1,10 @@
 import { resolveMasterKey, secretBoxOf } from '../identity/master-key.js';
 import { createLogger } from '../observability/logger.js';
-import { serveWorkerMetrics, workerMetricsRegistry } from '../cluster/worker-metrics.js';
+import {
+  serveWorkerMetrics,
+  workerMetricsRegistry,
+  workerMetricsSourceOf,
+} from '../cluster/worker-metrics.js';
 import { startWorkerNode, WorkerAccountsError } from '../cluster/worker-node.js';
 import { openStore } from '../store/index.js';
 import { CliError, loadConfigOrExit } from './context.js';
@@ -66,12 +70,7 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<void
     metricsPort === undefined
       ? undefined
       : await serveWorkerMetrics(
-          workerMetricsRegistry({
-            id: node.id,
-            accounts: node.accounts,
-            inFlight: () => node.runner.inFlight,
-            claudeCli: node.claudeCli,
-          }),
+          workerMetricsRegistry(workerMetricsSourceOf(node)),
           metricsPort,
           config.host,
         ).catch(async (error: unknown) => {

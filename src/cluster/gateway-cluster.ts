@@ -17,7 +17,7 @@ import { CallDirectory, TrackingPipeline } from './call-directory.js';
 import type { QueueParts } from './queue-parts.js';
 import { servedByWorker } from './served-by.js';
 import { SharedAdmissionQueue } from './shared-admission-queue.js';
-import { liveAccounts } from './worker-registry.js';
+import { liveAccounts, type WorkerRecord } from './worker-registry.js';
 
 /** How often a gateway reads the worker registry (at most; never slower than heartbeats). */
 const MAX_POLL_MS = 1_000;
@@ -28,6 +28,7 @@ export class GatewayCluster {
   private timer: NodeJS.Timeout | undefined;
   private lastLive = '';
   private queue: AdmissionQueue | undefined;
+  private lastWorkers: readonly WorkerRecord[] = [];
 
   constructor(
     readonly parts: QueueParts,
@@ -87,8 +88,15 @@ export class GatewayCluster {
     this.timer = undefined;
   }
 
+  /** The workers as of the last registry read, lost ones included (for the metrics). */
+  workers(): readonly WorkerRecord[] {
+    return this.lastWorkers;
+  }
+
   private async poll(pool: AccountPool): Promise<void> {
-    const live = liveAccounts(await this.parts.workers.list());
+    const workers = await this.parts.workers.list();
+    this.lastWorkers = workers;
+    const live = liveAccounts(workers);
     const ids = new Set(live.keys());
     pool.setLiveAccounts(ids);
     const summary = [...ids]

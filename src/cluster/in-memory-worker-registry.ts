@@ -1,5 +1,6 @@
 import {
   statusOf,
+  type HeartbeatReply,
   type WorkerAnnouncement,
   type WorkerRecord,
   type WorkerRegistry,
@@ -15,13 +16,14 @@ interface Entry {
 /** The registry of embedded mode (the process is its own only worker), and for tests. */
 export class InMemoryWorkerRegistry implements WorkerRegistry {
   private readonly workers = new Map<string, Entry>();
+  private readonly draining = new Set<string>();
 
   constructor(
     private readonly timing: WorkerRegistryTiming,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async heartbeat(worker: WorkerAnnouncement): Promise<void> {
+  async heartbeat(worker: WorkerAnnouncement): Promise<HeartbeatReply> {
     const now = this.now();
     const known = this.workers.get(worker.id);
     this.workers.set(worker.id, {
@@ -29,10 +31,19 @@ export class InMemoryWorkerRegistry implements WorkerRegistry {
       startedAt: known?.startedAt ?? now,
       lastSeenAt: now,
     });
+    return { drain: this.draining.has(worker.id) };
   }
 
   async deregister(id: string): Promise<void> {
     this.workers.delete(id);
+    this.draining.delete(id);
+  }
+
+  async setDrain(id: string, drain: boolean): Promise<boolean> {
+    if (!this.workers.has(id)) return false;
+    if (drain) this.draining.add(id);
+    else this.draining.delete(id);
+    return true;
   }
 
   async list(): Promise<WorkerRecord[]> {
@@ -41,6 +52,7 @@ export class InMemoryWorkerRegistry implements WorkerRegistry {
     for (const [id, entry] of this.workers) {
       if (now - entry.lastSeenAt > this.timing.forgetAfterMs) {
         this.workers.delete(id);
+        this.draining.delete(id);
         continue;
       }
       records.push({
@@ -49,6 +61,7 @@ export class InMemoryWorkerRegistry implements WorkerRegistry {
         status: statusOf(entry.lastSeenAt, now, this.timing),
         startedAt: entry.startedAt,
         lastSeenAt: entry.lastSeenAt,
+        drain: this.draining.has(id),
       });
     }
     return records.sort((a, b) => a.id.localeCompare(b.id));

@@ -7,7 +7,7 @@
  *   attempt's result stream answers it, for GET /v1/requests/{id}/events. Same TTL as the stream.
  */
 import type { Redis } from 'ioredis';
-import { connectRedis } from '../queue/redis-connection.js';
+import { connectRedis, type RedisEndpoint } from '../queue/redis-connection.js';
 import type { RedisKeys } from '../queue/redis-keys.js';
 import { isConnectionError } from '../queue/redis-result-stream.js';
 import { QueueUnavailableError } from '../queue/queue-unavailable-error.js';
@@ -91,7 +91,7 @@ export class RedisJobControl implements JobControl {
   constructor(
     private readonly client: Redis,
     private readonly keys: RedisKeys,
-    private readonly url: string,
+    private readonly url: RedisEndpoint,
   ) {}
 
   async cancel(jobId: string, ttlMs: number): Promise<void> {

@@ -30,8 +30,29 @@ export interface JobRunnerDeps {
 /** Entries per append at most: a burst of events is written in a few round trips, not one each. */
 const MAX_BATCH = 256;
 
+/**
+ * How a job ended: answered (an answer, of any status, written to its end), failed (an `error`
+ * entry: deadline, expired body, transport failure), abandoned (the worker closed by force;
+ * another delivery answers), redelivered (a second delivery that found the first one's answer),
+ * error (the handler threw).
+ */
+export type JobResult = 'answered' | 'failed' | 'abandoned' | 'redelivered' | 'error';
+
+interface JobDone {
+  result: JobResult;
+  /** The upstream's status, once its head was written. */
+  status: number | undefined;
+}
+
 export class JobRunner {
   private readonly running = new Map<string, AbortController>();
+  private readonly counts: Record<JobResult, number> = {
+    answered: 0,
+    failed: 0,
+    abandoned: 0,
+    redelivered: 0,
+    error: 0,
+  };
   private subscribed: Promise<void> | undefined;
 
   constructor(private readonly deps: JobRunnerDeps) {}
@@ -48,11 +69,44 @@ export class JobRunner {
     return this.running.size;
   }
 
+  /** Jobs finished by result, since start (for the worker's metrics). */
+  get results(): Readonly<Record<JobResult, number>> {
+    return this.counts;
+  }
+
   readonly handle: JobHandler = async (job, signal) => {
+    const startedAt = performance.now();
+    const done: JobDone = { result: 'error', status: undefined };
+    try {
+      await this.run(job, signal, done);
+    } finally {
+      this.counts[done.result] += 1;
+      // The request id joins this line to the gateway's access line and to the ledger's row.
+      const { spec } = job;
+      this.deps.logger.info(
+        {
+          requestId: spec.requestId,
+          jobId: spec.jobId,
+          accountId: spec.accountId,
+          delivery: job.delivery,
+          result: done.result,
+          status: done.status,
+          ms: Math.round(performance.now() - startedAt),
+        },
+        'job finished',
+      );
+    }
+  };
+
+  private async run(job: QueuedJob, signal: AbortSignal, done: JobDone): Promise<void> {
     const { spec } = job;
     const writer = new BatchedWriter(new ResultWriter(this.deps.results, spec.jobId));
-    if (job.delivery > 1 && (await this.continueRedelivery(job))) return;
+    if (job.delivery > 1 && (await this.continueRedelivery(job))) {
+      done.result = 'redelivered';
+      return;
+    }
     const fail = async (failure: TransportFailure, message: string) => {
+      done.result = 'failed';
       writer.push({ kind: 'error', data: encodeJson({ failure, message }) });
       await writer.drain();
     };
@@ -96,6 +150,7 @@ export class JobRunner {
       });
       writer.push({ kind: 'head', data: encodeJson({ status: response.status, headers: response.headers }) });
       headWritten = true;
+      done.status = response.status;
       const outcome = outcomeOfStatus(response.status, response.headers, Date.now());
       if (canFailOver(outcome)) {
         // The gateway fails over on the status alone: the error body is not needed.
@@ -112,8 +167,12 @@ export class JobRunner {
       }
       writer.push({ kind: 'end', data: encodeJson({}) });
       await writer.drain();
+      done.result = 'answered';
     } catch (error) {
-      if (signal.aborted) return; // abandoned: another delivery will answer, write nothing
+      if (signal.aborted) {
+        done.result = 'abandoned'; // another delivery will answer: write nothing
+        return;
+      }
       if (error instanceof ResultStreamConflictError) throw error;
       let failure: TransportFailure = 'connect';
       let message = 'The worker could not run the attempt.';
@@ -124,7 +183,7 @@ export class JobRunner {
         failure = error.failure;
         message = error.message;
       } else {
-        this.deps.logger.error({ err: error, jobId: spec.jobId }, 'job failed');
+        this.deps.logger.error({ err: error, requestId: spec.requestId, jobId: spec.jobId }, 'job failed');
       }
       await fail(failure, message);
     } finally {
@@ -132,7 +191,7 @@ export class JobRunner {
       signal.removeEventListener('abort', onForce);
       this.running.delete(spec.jobId);
     }
-  };
+  }
 
   /**
    * A second delivery (the first worker died or was closed by force). If the first one wrote

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { connectRedis } from '../queue/redis-connection.js';
+import { connectRedis, type RedisEndpoint } from '../queue/redis-connection.js';
 
 /**
  * Every gateway caches API keys for a few seconds. When an admin revokes or changes a key on one
@@ -17,7 +17,7 @@ export class RedisKeyChanges implements KeyChangeFeed {
 
   constructor(
     private readonly publisher: Redis,
-    private readonly url: string,
+    private readonly url: RedisEndpoint,
     private readonly channel: string,
   ) {}
 

@@ -9,7 +9,7 @@ import { InProcessJobQueue } from '../queue/in-process-job-queue.js';
 import { InProcessResultStream } from '../queue/in-process-result-stream.js';
 import type { LimitStore } from '../gateway/limits/limit-store.js';
 import type { JobQueue } from '../queue/job-queue.js';
-import { checkEvictionPolicy, connectRedis, describeRedisUrl } from '../queue/redis-connection.js';
+import { checkEvictionPolicy, connectRedis, describeRedis } from '../queue/redis-connection.js';
 import { RedisJobQueue } from '../queue/redis-job-queue.js';
 import { RedisKeys } from '../queue/redis-keys.js';
 import { RedisResultStream } from '../queue/redis-result-stream.js';
@@ -35,6 +35,10 @@ export interface QueueParts {
   keyChanges?: KeyChangeFeed;
   /** Leases, cooldowns, sticky bindings and the wait queue every gateway shares (distributed). */
   accountState?: RedisAccountState;
+  /** Distributed: the fail-fast command connection, and new subscriber connections (admin feeds). */
+  pubsub?: { command: Redis; subscriber(name: string): Promise<Redis> };
+  /** Resolves while this process can write to Redis (its master, through Sentinel or not). */
+  ping?: () => Promise<void>;
   /** Closes consumers gracefully, then every connection. */
   close(): Promise<void>;
 }
@@ -75,24 +79,24 @@ export async function openDistributedParts(
 ): Promise<QueueParts> {
   const opened: Redis[] = [];
   try {
-    const command = await connectRedis(redis.url, 'command', { name: `${redis.keyPrefix}-command` });
+    const command = await connectRedis(redis, 'command', { name: `${redis.keyPrefix}-command` });
     opened.push(command);
-    await checkEvictionPolicy(command, describeRedisUrl(redis.url), {
+    await checkEvictionPolicy(command, describeRedis(redis), {
       require: redis.requireNoEviction,
       warn,
     });
-    const blocking = await connectRedis(redis.url, 'blocking', { name: `${redis.keyPrefix}-streams` });
+    const blocking = await connectRedis(redis, 'blocking', { name: `${redis.keyPrefix}-streams` });
     opened.push(blocking);
     let writes = command;
     if (options.role === 'worker') {
-      writes = await connectRedis(redis.url, 'blocking', {
+      writes = await connectRedis(redis, 'blocking', {
         name: `${redis.keyPrefix}-worker-writes`,
       });
       opened.push(writes);
     }
     const keys = new RedisKeys(redis.keyPrefix);
     const jobs = new RedisJobQueue({
-      url: redis.url,
+      url: redis,
       keys,
       command,
       retentionMs: cluster.jobRetentionMs,
@@ -101,9 +105,9 @@ export async function openDistributedParts(
       stalledIntervalMs: cluster.jobLockMs,
     });
     const results = new RedisResultStream(writes, blocking, keys, cluster.resultStream);
-    const control = new RedisJobControl(writes, keys, redis.url);
-    const keyChanges = new RedisKeyChanges(command, redis.url, `${redis.keyPrefix}:keys:changed`);
-    const accountState = new RedisAccountState(command, redis.keyPrefix, redis.url, {
+    const control = new RedisJobControl(writes, keys, redis);
+    const keyChanges = new RedisKeyChanges(command, redis, `${redis.keyPrefix}:keys:changed`);
+    const accountState = new RedisAccountState(command, redis.keyPrefix, redis, {
       warn: (message, error) => warn(`${message}: ${error instanceof Error ? error.message : String(error)}`),
     });
     return {
@@ -118,6 +122,15 @@ export async function openDistributedParts(
       limits: new RedisLimitStore(command, redis.keyPrefix),
       keyChanges,
       accountState,
+      pubsub: {
+        command,
+        subscriber: (name) => connectRedis(redis, 'blocking', { name: `${redis.keyPrefix}-${name}` }),
+      },
+      // ROLE, not PING: a former master demoted to replica answers PING but refuses writes.
+      ping: async () => {
+        const [role] = (await command.call('ROLE')) as [string, ...unknown[]];
+        if (role !== 'master') throw new Error(`Redis answers as ${role}, not master`);
+      },
       close: async () => {
         keyChanges.close();
         accountState.close();

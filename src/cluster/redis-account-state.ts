@@ -6,7 +6,7 @@ import type {
   SharedCooldown,
 } from '../gateway/scheduler/shared-account-state.js';
 import { QueueUnavailableError } from '../queue/queue-unavailable-error.js';
-import { connectRedis } from '../queue/redis-connection.js';
+import { connectRedis, type RedisEndpoint } from '../queue/redis-connection.js';
 import { CLAIM, DEPTH, RELEASE, RENEW } from './redis-account-scripts.js';
 
 export interface RedisAccountStateOptions {
@@ -44,7 +44,7 @@ export class RedisAccountState implements SharedAccountState {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    private readonly url: string,
+    private readonly url: RedisEndpoint,
     private readonly options: RedisAccountStateOptions = {},
   ) {
     this.leaseTtlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;

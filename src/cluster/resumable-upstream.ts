@@ -8,6 +8,7 @@
  * cancels the call as before; other answers (errors, JSON, count_tokens) pass through untouched.
  */
 import { Cancellation } from '../cancel-signal.js';
+import { cancelledByAdmin } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { ResultStream } from '../queue/result-stream.js';
 import { UpstreamTransportError } from '../upstreams/errors.js';
@@ -64,7 +65,8 @@ export class ResumableUpstream implements Upstream {
       own.abort(new Error('The request reached its deadline.'));
     };
     const onClientGone = () => {
-      if (!detached) return own.abort(request.signal.reason);
+      // An admin's cancel ends even a detached answer: nobody is to resume it.
+      if (!detached || cancelledByAdmin(request.signal.reason)) return own.abort(request.signal.reason);
       // Nobody reads any more: finish the answer for a resume, but not past the client's deadline.
       deadlineTimer = setTimeout(expire, Math.max(0, call.deadline - Date.now()));
     };

@@ -1,16 +1,33 @@
 import { createServer, type Server } from 'node:http';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import {
   registerClaudeCliMetrics,
   type ClaudeCliMetricsSource,
 } from '../observability/claude-cli-metrics.js';
+import type { WorkerNode } from './worker-node.js';
 
 export interface WorkerMetricsSource {
   id: string;
   accounts: ReadonlyArray<{ name: string }>;
   /** Jobs running now. */
   inFlight(): number;
+  /** Jobs it runs at once in total. */
+  capacity?: number;
+  /** Jobs finished since start, by result (JobRunner.results). */
+  results?: () => Readonly<Record<string, number>>;
   claudeCli: ClaudeCliMetricsSource;
+}
+
+/** The source of a running worker node's metrics (what `switchyard worker` serves). */
+export function workerMetricsSourceOf(node: WorkerNode): WorkerMetricsSource {
+  return {
+    id: node.id,
+    accounts: node.accounts,
+    inFlight: () => node.runner.inFlight,
+    capacity: node.capacity,
+    results: () => node.runner.results,
+    claudeCli: node.claudeCli,
+  };
 }
 
 /**
@@ -29,6 +46,27 @@ export function workerMetricsRegistry(source: WorkerMetricsSource): Registry {
       this.set(source.inFlight());
     },
   });
+  new Gauge({
+    name: 'switchyard_worker_capacity',
+    help: 'Jobs this worker runs at once in total.',
+    registers: [registry],
+    collect() {
+      this.set(source.capacity ?? 0);
+    },
+  });
+  const results = source.results;
+  if (results) {
+    new Counter({
+      name: 'switchyard_worker_jobs_total',
+      help: 'Jobs finished, by result: answered, failed (an error entry), abandoned, redelivered, error.',
+      labelNames: ['result'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [result, count] of Object.entries(results())) this.inc({ result }, count);
+      },
+    });
+  }
   new Gauge({
     name: 'switchyard_worker_accounts',
     help: 'Accounts this worker holds (1 per account).',

@@ -23,7 +23,9 @@ import { JobRunner } from './job-runner.js';
 import type { QueueParts } from './queue-parts.js';
 import { servedByWorker } from './served-by.js';
 import { SWITCHYARD_VERSION } from './version.js';
+import { WorkerDrain } from './worker-drain.js';
 import { WorkerHeartbeat } from './worker-heartbeat.js';
+import type { WorkerState } from './worker-registry.js';
 
 export interface WorkerNodeOptions {
   /** Account names or ids to hold. */
@@ -38,8 +40,12 @@ export interface WorkerNode {
   id: string;
   accounts: AccountRecord[];
   runner: JobRunner;
+  /** Jobs it runs at once in total (announced in the registry). */
+  capacity: number;
   /** The Claude Code process pool of this worker's claude_cli accounts (for metrics). */
   claudeCli: ClaudeCliContext;
+  /** `draining`/`drained` after an admin drained it (worker-drain.ts). */
+  drainState(): WorkerState;
   /** Stops taking jobs, lets running ones finish within the grace period, deregisters. */
   stop(graceMs: number): Promise<{ finished: boolean }>;
   /** Stops heartbeats only (tests: a worker that hangs). */
@@ -100,8 +106,16 @@ export async function startWorkerNode(deps: {
     parts.jobs.consume([laneOf(record.id, true)], runner.handle, {
       name: id,
       concurrency: Math.max(1, Math.min(record.maxConcurrency, capacity)),
-      onError: (error, spec) => logger.error({ err: error, jobId: spec.jobId }, 'job handler failed'),
+      onError: (error, spec) =>
+        logger.error({ err: error, requestId: spec.requestId, jobId: spec.jobId }, 'job handler failed'),
     }),
+  );
+  const beatFailed = (error: unknown) => logger.warn({ err: error }, 'worker heartbeat failed');
+  const drain = new WorkerDrain(
+    allOf(consumers),
+    () => runner.inFlight,
+    () => void heartbeat.beat().catch(beatFailed),
+    logger,
   );
   const heartbeat = new WorkerHeartbeat(
     parts.workers,
@@ -111,9 +125,12 @@ export async function startWorkerNode(deps: {
       accounts: records.map((r) => r.id),
       capacity,
       version: SWITCHYARD_VERSION,
+      inFlight: runner.inFlight,
+      state: drain.state,
     }),
     config.cluster.heartbeatIntervalMs,
-    (error) => logger.warn({ err: error }, 'worker heartbeat failed'),
+    beatFailed,
+    (reply) => drain.apply(reply.drain),
   );
   await heartbeat.start();
 
@@ -136,7 +153,9 @@ export async function startWorkerNode(deps: {
     id,
     accounts: records,
     runner,
+    capacity,
     claudeCli,
+    drainState: () => drain.state,
     // A hung worker: the registry marks it lost after WORKER_LOST_AFTER_MS.
     stopHeartbeats: () => heartbeat.pause(),
     stop: (graceMs) =>
@@ -190,11 +209,17 @@ function hold(
   return { record, fingerprint: fingerprintOf(record), upstream: kinds.get(record.kind).create(account) };
 }
 
-/** One consumer per account lane (each with the account's concurrency), closed as one. */
+/** One consumer per account lane (each with the account's concurrency), closed, paused and resumed as one. */
 function allOf(consumers: JobConsumer[]): JobConsumer {
   return {
     close: async (options) => {
       await Promise.all(consumers.map((consumer) => consumer.close(options)));
+    },
+    pause: async () => {
+      await Promise.all(consumers.map((consumer) => consumer.pause()));
+    },
+    resume: async () => {
+      await Promise.all(consumers.map((consumer) => consumer.resume()));
     },
   };
 }

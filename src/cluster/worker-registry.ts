@@ -12,21 +12,39 @@ export interface WorkerAnnouncement {
   /** Jobs it runs at once. */
   capacity: number;
   version: string;
+  /** Jobs running as of this heartbeat (absent from workers older than the admin pages). */
+  inFlight?: number;
+  /** Whether it takes jobs: `draining` finishes its running jobs, `drained` has none left. */
+  state?: WorkerState;
 }
 
 export type WorkerStatus = 'live' | 'lost';
+export type WorkerState = 'running' | 'draining' | 'drained';
 
 export interface WorkerRecord extends WorkerAnnouncement {
   status: WorkerStatus;
   startedAt: number;
   lastSeenAt: number;
+  /** An admin asked it to drain (it hears so at its next heartbeat). */
+  drain: boolean;
+}
+
+/** What the registry tells a worker at each heartbeat. */
+export interface HeartbeatReply {
+  /** Stop taking jobs (an admin drained it); false: take jobs. */
+  drain: boolean;
 }
 
 export interface WorkerRegistry {
   /** Registers or refreshes the worker (the same call is the heartbeat). */
-  heartbeat(worker: WorkerAnnouncement): Promise<void>;
+  heartbeat(worker: WorkerAnnouncement): Promise<HeartbeatReply>;
   /** A worker leaving on purpose: gone at once, not lost. */
   deregister(id: string): Promise<void>;
+  /**
+   * Asks a registered worker to drain (true) or to take jobs again (false); false when no such
+   * worker is registered. Gateways stop queueing for a draining worker at their next registry read.
+   */
+  setDrain(id: string, drain: boolean): Promise<boolean>;
   /** Every known worker, live ones and lost ones not yet forgotten. */
   list(): Promise<WorkerRecord[]>;
 }
@@ -36,11 +54,11 @@ export interface WorkerRegistryTiming {
   forgetAfterMs: number;
 }
 
-/** Account id → live workers holding it: the accounts the pool may use. */
+/** Account id → live workers holding it and taking jobs (not drained): the accounts the pool may use. */
 export function liveAccounts(workers: readonly WorkerRecord[]): Map<string, string[]> {
   const holders = new Map<string, string[]>();
   for (const worker of workers) {
-    if (worker.status !== 'live') continue;
+    if (worker.status !== 'live' || worker.drain) continue;
     for (const account of worker.accounts) {
       const list = holders.get(account);
       if (list) list.push(worker.id);

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { oidcConfigOf, type OidcConfig } from './oidc.js';
 import { httpConfigOf, outboundConfigOf, type HttpConfig, type OutboundConfig } from './hardening.js';
+import { observabilityConfigOf, type ObservabilityConfig } from './observability.js';
+import { retentionConfigOf, type RetentionConfig } from './retention.js';
 import { configSchema, type RawConfig } from './schema.js';
 import { parseCron } from '../backup/cron.js';
 
@@ -8,7 +10,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
-  database: { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string };
+  /** `replicaUrl`: DATABASE_REPLICA_URL, read-only reports go there (docs/high-availability.md). */
+  database: { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string; replicaUrl?: string };
   masterKey: string | undefined;
   /** SWITCHYARD_PREVIOUS_MASTER_KEY: read-only during a key rotation. */
   previousMasterKey: string | undefined;
@@ -26,8 +29,10 @@ export interface Config {
   requestDeadlineMs: number;
   /** RESUMABLE_STREAMS: `all` tees direct streaming answers into result streams too. */
   resumableStreams: 'all' | 'queued';
+  /** The web chat: resuming answers after a dropped socket, and attachment limits. */
+  chat: ChatConfig;
   stream: { pingAfterMs: number; pingIntervalMs: number };
-  usage: { flushIntervalMs: number; flushBatch: number };
+  usage: { flushIntervalMs: number; flushBatch: number; retention: RetentionConfig };
   apiKeyCacheTtlMs: number;
   limits: { ipRequestsPerMinute: number };
   openAiRemoteImages: 'refuse' | 'forward' | 'fetch';
@@ -35,12 +40,22 @@ export interface Config {
   trustedProxies: string[];
   accountRefreshIntervalMs: number;
   claudeCli: ClaudeCliConfig;
-  /** The distributed mode's building blocks; undefined in embedded mode (REDIS_URL unset). */
+  /** The distributed mode's building blocks; undefined in embedded mode (REDIS_URL and REDIS_SENTINELS unset). */
   redis: RedisConfig | undefined;
   cluster: ClusterConfig;
   auth: AuthConfig;
+  /** ACCOUNTS_ANTHROPIC_API_ONLY: the compliance setting's default (admins change it at run time). */
+  compliance: { anthropicApiOnly: boolean };
   http: HttpConfig;
   outbound: OutboundConfig;
+  /** Usage gauges and alert webhooks (config/observability.ts). */
+  observability: ObservabilityConfig;
+}
+
+export interface ChatConfig {
+  resumeGraceMs: number;
+  resumeMaxBytes: number;
+  upload: { imageMaxBytes: number; pdfMaxBytes: number };
 }
 
 export interface AuthConfig {
@@ -62,8 +77,10 @@ export interface BackupConfig {
   passphrase: string | undefined;
 }
 
+/** `url` alone, or `sentinel` (with `url` lending only credentials, database and TLS). */
 export interface RedisConfig {
-  url: string;
+  url?: string;
+  sentinel?: { sentinels: { host: string; port: number }[]; masterName: string; password?: string };
   keyPrefix: string;
   requireNoEviction: boolean;
 }
@@ -110,6 +127,8 @@ const SECRET_VARIABLES = new Set([
   'ANTHROPIC_API_KEY',
   'DATABASE_URL',
   'REDIS_URL',
+  'REDIS_SENTINEL_PASSWORD',
+  'DATABASE_REPLICA_URL',
   'JWT_SECRET',
   'OIDC_CLIENT_SECRET',
   'SWITCHYARD_PREVIOUS_MASTER_KEY',
@@ -152,7 +171,11 @@ export function loadConfig(env: Env = process.env): Config {
     host: raw.HOST,
     dataDir,
     database: raw.DATABASE_URL
-      ? { kind: 'postgres', url: raw.DATABASE_URL }
+      ? {
+          kind: 'postgres',
+          url: raw.DATABASE_URL,
+          ...(raw.DATABASE_REPLICA_URL ? { replicaUrl: raw.DATABASE_REPLICA_URL } : {}),
+        }
       : { kind: 'pglite', dir: path.join(dataDir, 'db') },
     masterKey: raw.SWITCHYARD_MASTER_KEY,
     previousMasterKey: raw.SWITCHYARD_PREVIOUS_MASTER_KEY,
@@ -174,8 +197,17 @@ export function loadConfig(env: Env = process.env): Config {
     },
     requestDeadlineMs: raw.REQUEST_DEADLINE_MS,
     resumableStreams: raw.RESUMABLE_STREAMS,
+    chat: {
+      resumeGraceMs: raw.CHAT_RESUME_GRACE_MS,
+      resumeMaxBytes: raw.CHAT_RESUME_MAX_BYTES,
+      upload: { imageMaxBytes: raw.CHAT_UPLOAD_IMAGE_MAX_BYTES, pdfMaxBytes: raw.CHAT_UPLOAD_PDF_MAX_BYTES },
+    },
     stream: { pingAfterMs: raw.STREAM_PING_AFTER_MS, pingIntervalMs: raw.STREAM_PING_INTERVAL_MS },
-    usage: { flushIntervalMs: raw.USAGE_FLUSH_INTERVAL_MS, flushBatch: raw.USAGE_FLUSH_BATCH },
+    usage: {
+      flushIntervalMs: raw.USAGE_FLUSH_INTERVAL_MS,
+      flushBatch: raw.USAGE_FLUSH_BATCH,
+      retention: retentionConfigOf(raw, (variable, detail) => new ConfigError(variable, detail)),
+    },
     apiKeyCacheTtlMs: raw.API_KEY_CACHE_TTL_MS,
     limits: { ipRequestsPerMinute: raw.LIMIT_REQUESTS_PER_MINUTE_PER_IP },
     openAiRemoteImages: raw.OPENAI_REMOTE_IMAGES,
@@ -191,13 +223,15 @@ export function loadConfig(env: Env = process.env): Config {
       idleTimeoutMs: raw.CLAUDE_CLI_IDLE_TIMEOUT_MS,
       apiKeysOnly: raw.CLAUDE_CLI_API_KEYS_ONLY,
     },
-    redis: raw.REDIS_URL
-      ? {
-          url: raw.REDIS_URL,
-          keyPrefix: raw.REDIS_KEY_PREFIX,
-          requireNoEviction: raw.REDIS_REQUIRE_NOEVICTION,
-        }
-      : undefined,
+    redis:
+      raw.REDIS_URL || raw.REDIS_SENTINELS
+        ? {
+            ...(raw.REDIS_URL ? { url: raw.REDIS_URL } : {}),
+            ...(raw.REDIS_SENTINELS ? { sentinel: sentinelOf(raw) } : {}),
+            keyPrefix: raw.REDIS_KEY_PREFIX,
+            requireNoEviction: raw.REDIS_REQUIRE_NOEVICTION,
+          }
+        : undefined,
     cluster: {
       heartbeatIntervalMs: raw.WORKER_HEARTBEAT_INTERVAL_MS,
       metricsPort: raw.WORKER_METRICS_PORT,
@@ -211,7 +245,9 @@ export function loadConfig(env: Env = process.env): Config {
       jobLockMs: raw.JOB_LOCK_DURATION_MS,
     },
     http,
+    compliance: { anthropicApiOnly: raw.ACCOUNTS_ANTHROPIC_API_ONLY },
     outbound: outboundConfigOf(raw, (variable, detail) => new ConfigError(variable, detail)),
+    observability: observabilityConfigOf(raw),
     auth: {
       registrationOpen: raw.REGISTRATION_OPEN,
       jwtSecret: raw.JWT_SECRET,
@@ -224,6 +260,18 @@ export function loadConfig(env: Env = process.env): Config {
       },
       oidc: oidcConfigOf(raw, (variable, detail) => new ConfigError(variable, detail)),
     },
+  };
+}
+
+function sentinelOf(raw: RawConfig): NonNullable<RedisConfig['sentinel']> {
+  const sentinels = (raw.REDIS_SENTINELS ?? []).map((item) => {
+    const colon = item.lastIndexOf(':');
+    return { host: item.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(item.slice(colon + 1)) };
+  });
+  return {
+    sentinels,
+    masterName: raw.REDIS_SENTINEL_MASTER,
+    ...(raw.REDIS_SENTINEL_PASSWORD ? { password: raw.REDIS_SENTINEL_PASSWORD } : {}),
   };
 }
 

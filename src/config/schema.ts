@@ -26,6 +26,11 @@ export const configSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave it unset for the embedded database)')
     .optional(),
+  /** A read-only replica for reports (dashboard, request and audit logs); fresh reads stay on DATABASE_URL. */
+  DATABASE_REPLICA_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   SWITCHYARD_MASTER_KEY: z
     .string()
     .refine((v) => decodeMasterKey(v) !== undefined, 'must be 32 bytes as 64 hex characters or base64')
@@ -64,6 +69,12 @@ export const configSchema = z.object({
   STREAM_PING_INTERVAL_MS: positiveInt.default(10_000),
   USAGE_FLUSH_INTERVAL_MS: positiveInt.default(1_000),
   USAGE_FLUSH_BATCH: positiveInt.default(500),
+  /** Ledger rows (the request log) are kept this many days (32: always a whole month); 0: for good. */
+  USAGE_RETENTION_DAYS: nonNegativeInt.default(32),
+  /** Hourly roll-ups are kept this many days, then only daily ones (never pruned); 0: for good. */
+  USAGE_HOURLY_RETENTION_DAYS: nonNegativeInt.default(90),
+  /** When roll-up and pruning run (5-field cron, UTC); "off": only `switchyard prune`. */
+  USAGE_RETENTION_CRON: z.string().min(1).default('5 * * * *'),
   API_KEY_CACHE_TTL_MS: nonNegativeInt.default(30_000),
   /** Image URLs in Chat Completions requests: refuse; forward (the upstream fetches them); fetch (here, SSRF-checked). */
   OPENAI_REMOTE_IMAGES: z.enum(['refuse', 'forward', 'fetch']).default('refuse'),
@@ -93,6 +104,20 @@ export const configSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL (leave it unset for embedded mode)')
     .optional(),
+  /** Redis through Sentinel: host:port of each sentinel, comma-separated (docs/high-availability.md). */
+  REDIS_SENTINELS: commaList
+    .refine(
+      (list) => list.length > 0 && list.every((item) => /^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(item)),
+      'must be comma-separated host:port pairs, e.g. sentinel-1:26379,sentinel-2:26379',
+    )
+    .optional(),
+  /** The master group the sentinels watch (`sentinel monitor <name> …`). */
+  REDIS_SENTINEL_MASTER: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ., - or _')
+    .default('mymaster'),
+  /** The sentinels' own password (requirepass in sentinel.conf); the master's comes from REDIS_URL. */
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
   /** Every Switchyard key in Redis starts with this (several installations may share one Redis). */
   REDIS_KEY_PREFIX: z
     .string()
@@ -106,6 +131,12 @@ export const configSchema = z.object({
   WORKER_LOST_AFTER_MS: positiveInt.default(15_000),
   /** A lost worker is dropped from the registry's listing after this long. */
   WORKER_FORGET_AFTER_MS: positiveInt.default(86_400_000),
+  /** How often per-key/per-user usage and budget gauges are read from the ledger (ms); 0: off. */
+  METRICS_USAGE_INTERVAL_MS: nonNegativeInt.default(60_000),
+  /** Keys and users (each) those gauges report at most: the top spenders today, the fullest budgets. */
+  METRICS_USAGE_TOP: z.coerce.number().int().min(1).max(500).default(20),
+  /** Account alerts (re-auth needed, a model with every account cooling down) are POSTed here as JSON. */
+  ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Set: a worker serves its Prometheus metrics (GET /metrics) and GET /health on this port. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
   /** Entries a request's result stream keeps at most (the oldest are trimmed). */
@@ -118,12 +149,22 @@ export const configSchema = z.object({
    * ~120 µs per streaming request at benchmark rates, see docs/performance.md).
    */
   RESUMABLE_STREAMS: z.enum(['all', 'queued']).default('queued'),
+  /** A web chat answer whose socket dropped keeps running this long for the client to resume it. */
+  CHAT_RESUME_GRACE_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  /** Web chat answers' events kept in memory for resumes, all answers together (oldest dropped first). */
+  CHAT_RESUME_MAX_BYTES: z.coerce.number().int().min(1_048_576).default(33_554_432),
+  /** Largest image a chat message may carry (the Messages API takes 5 MB per image). */
+  CHAT_UPLOAD_IMAGE_MAX_BYTES: z.coerce.number().int().min(1_024).max(5_242_880).default(5_242_880),
+  /** Largest PDF a chat message may carry (base64 grows it by a third; requests stop at 32 MB). */
+  CHAT_UPLOAD_PDF_MAX_BYTES: z.coerce.number().int().min(1_024).max(20_971_520).default(10_485_760),
   /** Finished job ids are remembered this long: a duplicate submit within it is not run again. */
   JOB_RETENTION_SECONDS: positiveInt.default(3_600),
   /** BullMQ's lock on a running job, and its stalled-job check: a dead worker's job returns within ~2x this. */
   JOB_LOCK_DURATION_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   /** Anyone may create a `member` account at POST /api/auth/register. */
   REGISTRATION_OPEN: flag.default(false),
+  /** Compliance: only `anthropic_api` accounts may be added, enabled or scheduled (an admin setting; this is its default). */
+  ACCOUNTS_ANTHROPIC_API_ONLY: flag.default(false),
   /** Signs access tokens (HS256); unset: derived from the master key, so every gateway shares it. */
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3_600).default(900),

@@ -1,5 +1,6 @@
 import { OverloadedError, RateLimitError, SwitchyardError, TimeoutError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
+import { QueueUnavailableError } from '../queue/queue-unavailable-error.js';
 import { UpstreamTransportError } from '../upstreams/errors.js';
 import type { UpstreamResponse } from '../upstreams/types.js';
 import type { CallSummary, MessagesCall } from './call.js';
@@ -103,7 +104,13 @@ export async function dispatch(
         throw new ClientClosedError();
       }
       if (!(error instanceof UpstreamTransportError)) {
-        lease.release({ kind: 'unavailable', reason: 'adapter failure' });
+        // Redis away (a restart, a failover) says nothing about the account: cooling it down
+        // would keep it out of service long after Redis is back.
+        lease.release(
+          error instanceof QueueUnavailableError
+            ? { kind: 'cancelled' }
+            : { kind: 'unavailable', reason: 'adapter failure' },
+        );
         throw error;
       }
       failure = { outcome: outcomeOfTransport(error.failure), transport: error };

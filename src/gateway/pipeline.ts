@@ -1,10 +1,11 @@
 import { Cancellation } from '../cancel-signal.js';
-import { ApiError, SwitchyardError } from '../errors.js';
+import { ApiError, cancelledByAdmin, SwitchyardError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { PING_EVENT } from '../protocols/anthropic/sse.js';
 import { emptyUsage } from '../protocols/anthropic/usage.js';
 import type { CallSummary, MessagesCall, ResponseSink } from './call.js';
+import type { CallBoard } from './call-board.js';
 import { ClientClosedError } from './client-closed.js';
 import { dispatch, type DispatchOptions } from './dispatch.js';
 import { SSE_HEADERS, addHeaders, relay, writeStreamError } from './relay.js';
@@ -34,6 +35,8 @@ export interface PipelineDeps {
   catalogue?: Catalogue;
   /** Which fallback models a key may be served by; absent: every model in the chain. */
   fallbackAllowed?: FallbackAllowed;
+  /** The calls in progress, for the admin queue page and its cancel (call-board.ts); absent: none. */
+  board?: CallBoard;
 }
 
 /**
@@ -79,6 +82,7 @@ export class MessagesPipeline {
     if (ticket?.headers !== undefined) call.responseHeaders = ticket.headers;
     const cancellation = new Cancellation();
     sink.onClose(() => cancellation.abort(new ClientClosedError()));
+    this.deps.board?.add(call, summary, cancellation);
     const pings =
       call.request.stream && call.operation === 'messages' ? this.startPings(sink, call) : undefined;
     try {
@@ -91,11 +95,16 @@ export class MessagesPipeline {
       } finally {
         lease.release(outcome);
       }
-      if (outcome.kind === 'cancelled') summary.status = 499;
+      if (outcome.kind === 'cancelled') {
+        // An admin's cancel ended the answer: the client, still there, is told so.
+        if (cancelledByAdmin(cancellation.reason) && !sink.closed) throw cancellation.reason;
+        summary.status = 499;
+      }
     } catch (error) {
       clearTimers(pings);
-      this.fail(error, call, sink, summary);
+      this.fail(cancelledByAdmin(cancellation.reason) ? cancellation.reason : error, call, sink, summary);
     } finally {
+      this.deps.board?.remove(call.requestId);
       summary.latencyMs = performance.now() - call.startedAt;
       if (sink.closed) summary.status = 499;
       const cost = this.record(call, summary);
@@ -152,6 +161,7 @@ export class MessagesPipeline {
       stream: call.request.stream === true,
       latencySeconds: summary.latencyMs / 1000,
       ttftSeconds: summary.ttftMs === undefined ? undefined : summary.ttftMs / 1000,
+      errorType: summary.errorType,
       tokens: {
         input: usage.inputTokens,
         output: usage.outputTokens,

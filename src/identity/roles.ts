@@ -25,14 +25,33 @@ export const PERMISSIONS = [
   'chat:use',
   /** The dashboard's aggregates and the request log (who called which model, status, tokens; no content). */
   'usage:read',
+  /** Take a backup through the running server (archives land in its BACKUP_DIR). */
+  'backups:run',
+  /** Roll up and prune the usage ledger now (what USAGE_RETENTION_CRON does; deletes old request-log rows). */
+  'usage:prune',
+  /** Workers and the requests in progress (who waits for which model, where; no content). */
+  'operations:read',
+  /** Drain and undrain workers; cancel requests in progress. */
+  'operations:write',
+  /** Gateway-wide settings: registration, new keys' default limits, the compliance switch. */
+  'settings:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<UserRole, readonly Permission[]> = {
   admin: PERMISSIONS,
-  operator: ['accounts:read', 'accounts:write', 'keys:own', 'models:read', 'chat:use', 'usage:read'],
+  operator: [
+    'accounts:read',
+    'accounts:write',
+    'keys:own',
+    'models:read',
+    'chat:use',
+    'usage:read',
+    'operations:read',
+    'operations:write',
+  ],
   member: ['keys:own', 'chat:use'],
-  viewer: ['accounts:read', 'models:read', 'chat:use', 'usage:read'],
+  viewer: ['accounts:read', 'models:read', 'chat:use', 'usage:read', 'operations:read'],
 };
 
 export function roleGrants(role: UserRole, permission: Permission): boolean {

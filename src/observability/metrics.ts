@@ -1,5 +1,9 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AnthropicErrorType } from '../errors.js';
 import { HotCounter, HotHistogram } from './hot-metrics.js';
+import { registerPoolMetrics, type ModelAccountCount, type PoolSnapshot } from './pool-metrics.js';
+
+export type { ModelAccountCount, PoolSnapshot } from './pool-metrics.js';
 
 /** What the gateway reports about one finished request. */
 export interface RequestObservation {
@@ -10,22 +14,11 @@ export interface RequestObservation {
   stream: boolean;
   latencySeconds: number;
   ttftSeconds: number | undefined;
+  /** The error type of a failed request (client_closed for 499); undefined when it succeeded. */
+  errorType: string | undefined;
   tokens: { input: number; output: number; cacheCreation: number; cacheRead: number };
 }
 
-export interface PoolSnapshot {
-  accounts: ReadonlyArray<{
-    name: string;
-    kind: string;
-    state: string;
-    inFlight: number;
-    maxConcurrency: number;
-  }>;
-  queueDepth: number;
-  ledgerPending: number;
-}
-
-const ACCOUNT_STATES = ['active', 'cooling_down', 'needs_reauth', 'disabled'];
 const STATUS_TEXT = new Map<number, string>();
 /** The status as a label value, without making a new string per request. */
 function statusText(status: number): string {
@@ -34,7 +27,28 @@ function statusText(status: number): string {
   return text;
 }
 
+const ERROR_TYPES = new Set<string>([
+  'invalid_request_error',
+  'authentication_error',
+  'billing_error',
+  'permission_error',
+  'not_found_error',
+  'request_too_large',
+  'rate_limit_error',
+  'api_error',
+  'timeout_error',
+  'overloaded_error',
+  'client_closed',
+] satisfies Array<AnthropicErrorType | 'client_closed'>);
+const UPSTREAM_STATUS = /^upstream_[45]\d\d$/;
+
+/** Error types read from upstream events are strings anyone could send: the label set stays bounded. */
+function errorLabel(type: string): string {
+  return ERROR_TYPES.has(type) || UPSTREAM_STATUS.test(type) ? type : 'other';
+}
+
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+const QUEUE_WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120];
 
 /**
  * Prometheus metrics. The request path's series are plain cells (see hot-metrics.ts), and pool
@@ -47,9 +61,14 @@ export class Metrics {
   private readonly ttft: HotHistogram;
   private readonly tokens: HotCounter;
   private readonly upstreamErrors: HotCounter;
+  private readonly requestErrors: HotCounter;
+  private readonly queueWait: HotHistogram;
   readonly failovers: Counter;
 
-  constructor(snapshot: () => PoolSnapshot) {
+  constructor(
+    snapshot: () => PoolSnapshot,
+    sources: { modelAccounts?: () => Iterable<ModelAccountCount> } = {},
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
     this.requests = new HotCounter(
@@ -84,71 +103,42 @@ export class Metrics {
       ['account', 'type'],
       this.registry,
     );
+    this.requestErrors = new HotCounter(
+      'switchyard_request_errors_total',
+      'Requests that failed, by route and error type (the Anthropic error type; client_closed for 499).',
+      ['route', 'type'],
+      this.registry,
+    );
+    this.queueWait = new HotHistogram(
+      'switchyard_queue_wait_seconds',
+      'Time requests that had to wait spent in the wait queue, by result (leased an account, or gave_up: timed out, queue full, client gone).',
+      ['result'],
+      QUEUE_WAIT_BUCKETS,
+      this.registry,
+    );
     this.failovers = new Counter({
       name: 'switchyard_failovers_total',
       help: 'Attempts moved to another account before the first byte.',
       registers,
     });
-    new Gauge({
-      name: 'switchyard_account_state',
-      help: 'Account state (1 for the current state).',
-      labelNames: ['account', 'kind', 'state'],
-      registers,
-      collect() {
-        this.reset();
-        for (const a of snapshot().accounts) {
-          for (const state of ACCOUNT_STATES)
-            this.set({ account: a.name, kind: a.kind, state }, a.state === state ? 1 : 0);
-        }
-      },
-    });
-    new Gauge({
-      name: 'switchyard_account_in_flight',
-      help: 'Requests in flight per account.',
-      labelNames: ['account'],
-      registers,
-      collect() {
-        this.reset();
-        for (const a of snapshot().accounts) this.set({ account: a.name }, a.inFlight);
-      },
-    });
-    new Gauge({
-      name: 'switchyard_account_max_concurrency',
-      help: 'Configured concurrency limit per account.',
-      labelNames: ['account'],
-      registers,
-      collect() {
-        this.reset();
-        for (const a of snapshot().accounts) this.set({ account: a.name }, a.maxConcurrency);
-      },
-    });
-    new Gauge({
-      name: 'switchyard_queue_depth',
-      help: 'Requests waiting for a free account.',
-      registers,
-      collect() {
-        this.set(snapshot().queueDepth);
-      },
-    });
-    new Gauge({
-      name: 'switchyard_usage_ledger_pending',
-      help: 'Usage rows buffered and not yet written.',
-      registers,
-      collect() {
-        this.set(snapshot().ledgerPending);
-      },
-    });
+    registerPoolMetrics(this.registry, snapshot, sources.modelAccounts);
   }
 
   observeRequest(o: RequestObservation): void {
     this.requests.inc([o.route, o.model, o.account, statusText(o.status)]);
     this.latency.observe([o.route, o.stream ? 'true' : 'false'], o.latencySeconds);
     if (o.ttftSeconds !== undefined) this.ttft.observe([o.model], o.ttftSeconds);
+    if (o.errorType !== undefined) this.requestErrors.inc([o.route, errorLabel(o.errorType)]);
     const { tokens } = o;
     if (tokens.input > 0) this.tokens.inc([o.model, 'input'], tokens.input);
     if (tokens.output > 0) this.tokens.inc([o.model, 'output'], tokens.output);
     if (tokens.cacheCreation > 0) this.tokens.inc([o.model, 'cache_creation'], tokens.cacheCreation);
     if (tokens.cacheRead > 0) this.tokens.inc([o.model, 'cache_read'], tokens.cacheRead);
+  }
+
+  /** Only requests that waited are observed: most never do, and pay nothing for this. */
+  observeQueueWait(seconds: number, leased: boolean): void {
+    this.queueWait.observe([leased ? 'leased' : 'gave_up'], seconds);
   }
 
   upstreamError(account: string, type: string): void {

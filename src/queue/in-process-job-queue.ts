@@ -1,5 +1,5 @@
 import type { JobSpec } from './job.js';
-import type { ConsumeOptions, JobConsumer, JobHandler, JobQueue, QueuedJob } from './job-queue.js';
+import type { ConsumeOptions, JobConsumer, JobHandler, JobQueue, ListedJob, QueuedJob } from './job-queue.js';
 
 /** Like BullMQ's maxStalledCount of 1: a job is delivered at most twice. */
 const MAX_DELIVERIES = 2;
@@ -8,6 +8,7 @@ interface Pending {
   spec: JobSpec;
   body: Buffer;
   delivery: number;
+  submittedAt: number;
 }
 
 interface Consumer {
@@ -17,6 +18,8 @@ interface Consumer {
   running: Map<Pending, AbortController>;
   runs: Set<Promise<void>>;
   closed: boolean;
+  /** Takes no jobs while set (drained); running ones go on. */
+  paused: boolean;
 }
 
 export interface InProcessJobQueueOptions {
@@ -44,7 +47,7 @@ export class InProcessJobQueue implements JobQueue {
     this.forgetExpired(now);
     if (this.seen.has(spec.jobId)) return;
     this.seen.set(spec.jobId, now + this.options.retentionMs);
-    this.enqueue({ spec, body, delivery: 1 }, false);
+    this.enqueue({ spec, body, delivery: 1, submittedAt: now }, false);
   }
 
   consume(lanes: readonly string[], handler: JobHandler, options: ConsumeOptions): JobConsumer {
@@ -55,14 +58,56 @@ export class InProcessJobQueue implements JobQueue {
       running: new Map(),
       runs: new Set(),
       closed: false,
+      paused: false,
     };
     this.consumers.add(consumer);
     queueMicrotask(() => this.dispatch());
-    return { close: (closeOptions) => this.closeConsumer(consumer, closeOptions?.force === true) };
+    return {
+      close: (closeOptions) => this.closeConsumer(consumer, closeOptions?.force === true),
+      pause: async () => {
+        consumer.paused = true;
+        while (consumer.runs.size > 0) await Promise.allSettled([...consumer.runs]);
+      },
+      resume: async () => {
+        consumer.paused = false;
+        this.dispatch();
+      },
+    };
   }
 
   async waiting(lane: string): Promise<number> {
     return this.lanes.get(lane)?.length ?? 0;
+  }
+
+  async list(lanes: readonly string[], limit: number): Promise<ListedJob[]> {
+    const wanted = new Set(lanes);
+    const listed: ListedJob[] = [];
+    for (const consumer of this.consumers) {
+      let taken = 0;
+      for (const job of consumer.running.keys()) {
+        if (!wanted.has(job.spec.lane) || taken++ >= limit) continue;
+        listed.push({
+          spec: job.spec,
+          state: 'active',
+          worker: consumer.options.name ?? null,
+          submittedAt: job.submittedAt,
+        });
+      }
+    }
+    for (const lane of wanted) {
+      for (const job of (this.lanes.get(lane) ?? []).slice(0, limit)) {
+        listed.push({ spec: job.spec, state: 'waiting', worker: null, submittedAt: job.submittedAt });
+      }
+    }
+    return listed.sort((a, b) => a.submittedAt - b.submittedAt);
+  }
+
+  async remove(lane: string, jobId: string): Promise<boolean> {
+    const pending = this.lanes.get(lane);
+    const at = pending?.findIndex((job) => job.spec.jobId === jobId) ?? -1;
+    if (!pending || at === -1) return false;
+    pending.splice(at, 1);
+    return true;
   }
 
   async close(): Promise<void> {
@@ -81,7 +126,7 @@ export class InProcessJobQueue implements JobQueue {
   /** Hands waiting jobs to consumers with a free slot on their lane. */
   private dispatch(): void {
     for (const consumer of this.consumers) {
-      if (consumer.closed) continue;
+      if (consumer.closed || consumer.paused) continue;
       for (const laneName of consumer.lanes) {
         const lane = this.lanes.get(laneName);
         while (lane && lane.length > 0 && this.runningOn(consumer, laneName) < consumer.options.concurrency) {

@@ -35,6 +35,24 @@ export interface JobConsumer {
    * them; the queue delivers them again (Redis: once their lock expires).
    */
   close(options?: { force?: boolean }): Promise<void>;
+  /**
+   * Stops taking jobs (an admin drained the worker); resolves once the running ones have finished,
+   * which are never cut short. Jobs left waiting stay on their lanes for other consumers.
+   */
+  pause(): Promise<void>;
+  /** Takes jobs again after pause(). */
+  resume(): Promise<void>;
+}
+
+/** A job as the admin queue page lists it. */
+export interface ListedJob {
+  spec: JobSpec;
+  /** `waiting`: on its lane, no consumer took it yet; `active`: a consumer runs it. */
+  state: 'waiting' | 'active';
+  /** The consumer running it (the worker's registry id, ConsumeOptions.name); null while waiting. */
+  worker: string | null;
+  /** When it was submitted, ms since epoch. */
+  submittedAt: number;
 }
 
 export interface JobQueue {
@@ -48,6 +66,10 @@ export interface JobQueue {
   consume(lanes: readonly string[], handler: JobHandler, options: ConsumeOptions): JobConsumer;
   /** Jobs waiting on a lane (not yet taken by a worker). */
   waiting(lane: string): Promise<number>;
+  /** Jobs waiting on or running from these lanes, oldest first; at most `limit` of each state per lane. */
+  list(lanes: readonly string[], limit: number): Promise<ListedJob[]>;
+  /** Takes a job no consumer took yet off its lane, with its body; false when it runs, ended or is unknown. */
+  remove(lane: string, jobId: string): Promise<boolean>;
   /** Closes every consumer gracefully and releases connections. */
   close(): Promise<void>;
 }

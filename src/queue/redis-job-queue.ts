@@ -1,17 +1,20 @@
 import { Queue, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { jobSpecSchema, type JobSpec } from './job.js';
-import type { ConsumeOptions, JobConsumer, JobHandler, JobQueue } from './job-queue.js';
+import type { ConsumeOptions, JobConsumer, JobHandler, JobQueue, ListedJob } from './job-queue.js';
 import { QueueUnavailableError } from './queue-unavailable-error.js';
-import { redisOptionsFor } from './redis-connection.js';
+import { createRedis, type RedisEndpoint } from './redis-connection.js';
 import type { RedisKeys } from './redis-keys.js';
 import { isConnectionError } from './redis-result-stream.js';
 
+/** How soon a consumer fetches again after a connection error (see the Worker options below). */
+const RUN_RETRY_DELAY_MS = 1_000;
 /** A body outlives its request's deadline by this much, for a delivery that starts just in time. */
 const BODY_GRACE_MS = 60_000;
 
 export interface RedisJobQueueOptions {
-  url: string;
+  /** Where consumers connect: a URL, or Sentinel (redis-connection.ts). */
+  url: RedisEndpoint;
   keys: RedisKeys;
   /** The request-path connection (offline queue off). Owned by the caller, not closed here. */
   command: Redis;
@@ -60,11 +63,58 @@ export class RedisJobQueue implements JobQueue {
         this.consumers.delete(consumer);
         await consumer.close(closeOptions?.force === true);
       },
+      pause: () => consumer.pause(),
+      resume: () => consumer.resume(),
     };
   }
 
   async waiting(lane: string): Promise<number> {
     return this.producer(lane).getWaitingCount();
+  }
+
+  async list(lanes: readonly string[], limit: number): Promise<ListedJob[]> {
+    const listed: ListedJob[] = [];
+    const add = (jobs: Job<JobSpec>[], state: ListedJob['state']) => {
+      for (const job of jobs) {
+        const parsed = jobSpecSchema.safeParse(job.data);
+        if (!parsed.success) continue;
+        const worker = state === 'active' ? (job.processedBy ?? null) : null;
+        listed.push({ spec: parsed.data, state, worker, submittedAt: job.timestamp });
+      }
+    };
+    try {
+      for (const lane of lanes) {
+        const queue = this.producer(lane);
+        const [waiting, active] = await Promise.all([
+          queue.getJobs(['waiting', 'prioritized'], 0, limit - 1, true),
+          queue.getJobs(['active'], 0, limit - 1, true),
+        ]);
+        add(waiting, 'waiting');
+        add(active, 'active');
+      }
+    } catch (error) {
+      throw isConnectionError(error) ? new QueueUnavailableError(error) : error;
+    }
+    return listed.sort((a, b) => a.submittedAt - b.submittedAt);
+  }
+
+  async remove(lane: string, jobId: string): Promise<boolean> {
+    try {
+      const job = await this.producer(lane).getJob(jobId);
+      if (!job) return false;
+      const state = await job.getState();
+      if (state !== 'waiting' && state !== 'prioritized') return false;
+      try {
+        await job.remove();
+      } catch (error) {
+        if (isConnectionError(error)) throw error;
+        return false; // taken by a worker meanwhile: a running job is locked
+      }
+      await this.options.command.del(this.options.keys.body(jobId));
+      return true;
+    } catch (error) {
+      throw isConnectionError(error) ? new QueueUnavailableError(error) : error;
+    }
   }
 
   async close(): Promise<void> {
@@ -96,6 +146,8 @@ class RedisConsumer {
   private readonly running = new Set<AbortController>();
   private closing: Promise<void> | undefined;
   private abandoning: Promise<void> | undefined;
+  /** Pauses and resumes in order: BullMQ reconnects a worker's blocking client at the end of a pause. */
+  private transition: Promise<void> = Promise.resolve();
 
   constructor(
     lanes: readonly string[],
@@ -105,17 +157,16 @@ class RedisConsumer {
   ) {
     // BullMQ duplicates this client for each worker's connections: they inherit its blocking setup.
     // It also serves the consumer's own reads (bodies), connecting on first use.
-    this.template = new Redis(
-      queue.url,
-      redisOptionsFor('blocking', { name: `${queue.keys.prefix}-worker` }),
-    );
-    this.template.on('error', () => {});
+    this.template = createRedis(queue.url, 'blocking', { name: `${queue.keys.prefix}-worker` });
     this.workers = lanes.map((lane) => {
       const worker = new Worker<JobSpec>(lane, (job, _token, signal) => this.process(job, signal), {
         connection: this.template,
         prefix: queue.keys.bullPrefix,
         concurrency: options.concurrency,
         maxStalledCount: 1,
+        // A fetch cut by a lost connection (a Redis restart, a Sentinel failover) is retried after
+        // this long; BullMQ's 15 s default would leave the lane unserved that long after Redis is back.
+        runRetryDelay: RUN_RETRY_DELAY_MS,
         ...(options.name === undefined ? {} : { name: options.name }),
         ...(queue.lockDurationMs === undefined ? {} : { lockDuration: queue.lockDurationMs }),
         ...(queue.stalledIntervalMs === undefined ? {} : { stalledInterval: queue.stalledIntervalMs }),
@@ -124,6 +175,21 @@ class RedisConsumer {
       worker.on('error', () => {});
       return worker;
     });
+  }
+
+  /** Stops fetching jobs; resolves once the running ones have finished. */
+  pause(): Promise<void> {
+    return this.inTurn(() => Promise.all(this.workers.map((worker) => worker.pause())));
+  }
+
+  resume(): Promise<void> {
+    return this.inTurn(() => Promise.all(this.workers.map((worker) => worker.resume())));
+  }
+
+  private inTurn(work: () => Promise<unknown>): Promise<void> {
+    const next = this.transition.then(work).then(() => undefined);
+    this.transition = next.catch(() => undefined);
+    return next;
   }
 
   /** Graceful, or by force; a force close also cuts short a graceful close in progress. */

@@ -35,6 +35,11 @@ export class RedisKeys {
     return `${this.prefix}:workers:started`;
   }
 
+  /** Hash: worker id → '1' for workers an admin drained; read by each heartbeat and listing. */
+  get workersDrain(): string {
+    return `${this.prefix}:workers:drain`;
+  }
+
   /** String: set when a gateway cancels a job, so a worker that takes it later skips it. */
   cancel(jobId: string): string {
     return `${this.prefix}:cancel:${jobId}`;

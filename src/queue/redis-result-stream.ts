@@ -104,11 +104,18 @@ export class RedisResultStream implements ResultStream {
   }
 }
 
-/** ioredis's errors for "not connected" (offline queue off) and a connection lost mid-command. */
+/**
+ * ioredis's errors for "not connected" (offline queue off) and a connection lost mid-command, and
+ * Redis's own during a failover: a demoted master refusing writes (READONLY), a replica without
+ * its master or still loading, every sentinel unreachable.
+ */
 export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   return (
     error.name === 'MaxRetriesPerRequestError' ||
-    /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT/.test(error.message)
+    /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|sentinels are unreachable/.test(
+      error.message,
+    ) ||
+    /^(READONLY|MASTERDOWN|LOADING|TRYAGAIN)\b/.test(error.message)
   );
 }

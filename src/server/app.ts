@@ -21,7 +21,9 @@ import {
   registerChatCompletionsRoutes,
   type ChatCompletionsDeps,
 } from './routes/chat-completions.js';
+import { registerChatAttachmentRoutes } from './routes/chat-attachments.js';
 import { registerChatSocket } from './routes/chat-socket.js';
+import { registerConversationHistoryRoutes } from './routes/conversation-history.js';
 import { registerConversationRoutes } from './routes/conversations.js';
 import { registerHealthRoutes, type HealthDeps } from './routes/health.js';
 import { MessagesEndpoint, registerMessagesRoutes } from './routes/messages.js';
@@ -29,6 +31,8 @@ import { registerModelRoutes } from './routes/models.js';
 import { registerRequestEventsRoutes, type RequestEventsSource } from './routes/request-events.js';
 import { installRoutePolicy } from './routes/route-policy.js';
 import { createAppPage, registerWebAppRoutes } from './routes/web-app.js';
+import type { ChatAttachmentsService } from '../services/chat-attachments.js';
+import type { ConversationHistoryServices } from '../services/conversation-history-services.js';
 import type { ConversationsService } from '../services/conversations.js';
 
 declare module 'fastify' {
@@ -56,7 +60,14 @@ export interface AppDeps {
   /** Resumable streams (distributed mode); GET /v1/requests/{id}/events answers 404 without. */
   requestEvents?: RequestEventsSource | undefined;
   /** The web app: its conversations (answers stream over the chat socket). */
-  web: { conversations: ConversationsService };
+  web: {
+    conversations: ConversationsService;
+    attachments: ChatAttachmentsService;
+    /** History search, export and import (docs/chat-history.md). */
+    history: ConversationHistoryServices;
+    /** Resuming answers after a dropped socket (docs/web-chat-resume-uploads.md). */
+    resume: { graceMs: number; maxBytes: number };
+  };
   /** Timeouts, TLS and CORS (see server/hardening/). */
   http: { server: ServerOptions; corsOrigins: readonly string[]; trustedProxies?: readonly string[] };
 }
@@ -166,9 +177,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   // The web app (docs/web-app.md): conversations, the chat socket, the page and its files.
   registerConversationRoutes(app, { conversations: deps.web.conversations, catalog: deps.catalog });
+  registerConversationHistoryRoutes(app, { ...deps.web.history, logger: deps.logger });
+  registerChatAttachmentRoutes(app, deps.web.attachments);
   registerChatSocket(app, {
     pipeline: deps.messages.pipeline,
     conversations: deps.web.conversations,
+    attachments: deps.web.attachments,
+    resumeGraceMs: deps.web.resume.graceMs,
+    resumeMaxBytes: deps.web.resume.maxBytes,
     sessions: deps.admin.sessions,
     logger: deps.logger,
     requestDeadlineMs: deps.messages.requestDeadlineMs,

@@ -28,6 +28,8 @@ export interface AccountsServiceDeps {
   inFlight?: (id: string) => number | undefined;
   /** Called after every change so a running pool picks it up at once. */
   onChange?: () => Promise<void>;
+  /** Why accounts of this kind may not be added or enabled now (the compliance setting); undefined: they may. */
+  kindRefusal?: (kind: string) => string | undefined;
   actor: { type: 'user' | 'cli' | 'system'; id: string | null };
 }
 
@@ -36,6 +38,7 @@ export class AccountsService {
 
   async add(raw: NewAccountInput, context: AuditContext = {}): Promise<AccountView> {
     const input = parseInput(newAccountInput, raw);
+    this.refuseKind(input.kind);
     const kind = this.deps.kinds.get(input.kind);
     if (kind.requiresCredential && !input.apiKey) {
       throw new InvalidRequestError(`apiKey: accounts of kind ${input.kind} need a credential.`);
@@ -73,6 +76,7 @@ export class AccountsService {
     const patch = parseInput(accountPatchInput, raw);
     if (typeof patch.baseUrl === 'string') await this.deps.outboundUrls.check(patch.baseUrl, 'baseUrl');
     const record = await this.find(ref);
+    if (patch.state === 'active') this.refuseKind(record.kind);
     const { apiKey, ...rest } = patch;
     const changes: Parameters<AccountRepository['update']>[1] = { ...rest };
     if (apiKey !== undefined) changes.encryptedCredential = this.deps.secretBox.seal(apiKey, record.id);
@@ -124,6 +128,11 @@ export class AccountsService {
     } finally {
       await upstream.close();
     }
+  }
+
+  private refuseKind(kind: string): void {
+    const refusal = this.deps.kindRefusal?.(kind);
+    if (refusal !== undefined) throw new SwitchyardError('invalid_request_error', refusal, { status: 409 });
   }
 
   /** By id or by name. */

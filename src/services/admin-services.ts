@@ -7,6 +7,7 @@ import { AccountsService } from './accounts.js';
 import { ApiKeysService } from './api-keys.js';
 import { scrubbedAudit } from './audit-context.js';
 import { ModelCatalogueService } from './model-catalogue.js';
+import type { SettingsService } from './settings.js';
 
 export interface AdminServicesOptions {
   /** The account kinds, with what they need to run here (the claude_cli pool). */
@@ -21,6 +22,8 @@ export interface AdminServicesOptions {
   onKeyRevoked?: (apiKeyId: string) => void;
   /** A running gateway's in-memory model catalogue, reloaded after every catalogue change. */
   catalogue?: Catalogue;
+  /** The settings (services/settings.ts): the compliance switch and new keys' default limits. */
+  settings?: SettingsService;
 }
 
 /** The admin services over one store, as the server and the command line both use them. */
@@ -36,6 +39,7 @@ export function createAdminServices(store: Store, secretBox: SecretBox, options:
     outboundUrls: options.outboundUrls,
     inFlight: options.inFlight,
     onChange: options.onAccountsChange,
+    kindRefusal: options.settings && ((kind) => options.settings?.refusalForKind(kind)),
     actor,
   });
   const apiKeys = new ApiKeysService({
@@ -43,6 +47,7 @@ export function createAdminServices(store: Store, secretBox: SecretBox, options:
     users: store.users,
     audit,
     onRevoke: options.onKeyRevoked,
+    defaultLimits: options.settings && ((owner) => options.settings?.defaultKeyLimitsFor(owner) ?? {}),
     actor,
   });
   const models = new ModelCatalogueService({

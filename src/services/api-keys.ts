@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidRequestError, NotFoundError, SwitchyardError } from '../errors.js';
 import { generateApiKeySecret } from '../identity/api-key-secret.js';
+import type { KeyLimits } from '../identity/key-limits.js';
 import { assertWithinOwner } from '../identity/key-scope.js';
 import type {
   ApiKeyRecord,
@@ -27,6 +28,8 @@ export interface ApiKeysServiceDeps {
   onRevoke?: (apiKeyId: string) => void;
   /** Alias → model id, so model lists compare by what they mean. */
   resolveModel?: (name: string) => string;
+  /** Limits a new key gets when its creator names none (the default-limits setting). */
+  defaultLimits?: (owner: UserRecord) => KeyLimits;
   actor: { type: 'user' | 'cli' | 'system'; id: string | null };
 }
 
@@ -49,7 +52,7 @@ export class ApiKeysService {
       keyPrefix: prefix,
       userId: owner.id,
       expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
-      limits: input.limits ?? {},
+      limits: input.limits ?? this.deps.defaultLimits?.(owner) ?? {},
       allowedModels: input.models ?? null,
       modelFallback: input.modelFallback ?? false,
     });

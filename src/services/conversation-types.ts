@@ -24,6 +24,15 @@ export type ConversationPatchInput = z.infer<typeof conversationPatchInput>;
 export const ANSWER_STATES = ['complete', 'stopped', 'error'] as const;
 export type AnswerState = (typeof ANSWER_STATES)[number];
 
+/** A file a question carries: its bytes live in chat_attachments (services/chat-attachments.ts). */
+export const attachmentRef = z.object({
+  id: z.string(),
+  name: z.string(),
+  mediaType: z.string(),
+  size: z.number().int().nonnegative(),
+});
+export type AttachmentRef = z.infer<typeof attachmentRef>;
+
 /**
  * What conversation_messages.content holds. An object rather than bare text, so later slices can
  * add attachments without a migration; parsed on the way out, so an odd row cannot reach a client.
@@ -35,6 +44,7 @@ export const storedMessageContent = z.object({
   state: z.enum(ANSWER_STATES).optional(),
   stopReason: z.string().optional(),
   error: z.object({ type: z.string(), message: z.string() }).optional(),
+  attachments: z.array(attachmentRef).optional(),
 });
 export type StoredMessageContent = z.infer<typeof storedMessageContent>;
 
@@ -55,5 +65,7 @@ export interface ConversationMessageView {
   /** Null for the user's own messages. */
   state: AnswerState | null;
   error: { type: string; message: string } | null;
+  /** Files the question carried (empty for answers). */
+  attachments: AttachmentRef[];
   createdAt: string;
 }

@@ -10,6 +10,7 @@ import {
   conversationPatchInput,
   newConversationInput,
   storedMessageContent,
+  type AttachmentRef,
   type ConversationMessageView,
   type ConversationView,
   type StoredMessageContent,
@@ -41,6 +42,7 @@ export function messageView(record: ConversationMessageRecord): ConversationMess
     requestId: content.requestId ?? null,
     state: record.role === 'assistant' ? (content.state ?? 'complete') : null,
     error: content.error ?? null,
+    attachments: content.attachments ?? [],
     createdAt: record.createdAt.toISOString(),
   };
 }
@@ -108,16 +110,21 @@ export class ConversationsService {
     conversation: ConversationRecord,
     text: string,
     at: Date,
+    attachments: readonly AttachmentRef[] = [],
   ): Promise<ConversationMessageView> {
     const record = await this.repository.appendMessage({
       id: randomUUID(),
       conversationId: conversation.id,
       role: 'user',
-      content: { text } satisfies StoredMessageContent,
+      content: {
+        text,
+        ...(attachments.length > 0 ? { attachments: [...attachments] } : {}),
+      } satisfies StoredMessageContent,
       createdAt: at,
     });
     if (conversation.title === null) {
-      await this.repository.updateOwned(conversation.id, conversation.userId, { title: titleFrom(text) });
+      const title = text.trim() === '' ? (attachments[0]?.name ?? '') : text;
+      await this.repository.updateOwned(conversation.id, conversation.userId, { title: titleFrom(title) });
     }
     return messageView(record);
   }

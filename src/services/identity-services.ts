@@ -17,6 +17,8 @@ export interface IdentityServicesOptions {
   apiKeys: ApiKeysService;
   /** Where login failures are counted; in memory unless given (a shared one for several gateways). */
   failureCounter?: FailureCounter;
+  /** Whether registration is open now (the admins' setting); default: REGISTRATION_OPEN. */
+  registrationOpen?: () => boolean;
 }
 
 /** Users, sessions and the audit log over one store, for the HTTP API. */
@@ -43,7 +45,7 @@ export function createIdentityServices(store: Store, options: IdentityServicesOp
     refreshTokens: store.refreshTokens,
     audit,
     apiKeys: options.apiKeys,
-    registrationOpen: options.auth.registrationOpen,
+    registrationOpen: options.registrationOpen ?? (() => options.auth.registrationOpen),
   });
   const oidc = options.auth.oidc;
   const sso =

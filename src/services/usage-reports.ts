@@ -1,21 +1,34 @@
 /**
  * The admin dashboard's numbers and the request log, read from the usage ledger (one row per
- * request) plus the live pool. Windows are fixed and short so every query is bounded by the
- * created_at index, however large the ledger grows.
+ * request) plus the live pool. Windows are fixed so every query is bounded: the short ones by
+ * the created_at index, the long ones by reading roll-ups (docs/retention.md), which also cover
+ * periods whose ledger rows were pruned.
  */
 import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
-import type { AccountState, UsageAggregate, UsageReportRepository, UsageRequestRow } from '../store/types.js';
+import type {
+  AccountState,
+  UsageAggregate,
+  UsageReportRepository,
+  UsageRequestRow,
+  UsageRollupRepository,
+} from '../store/types.js';
 import { parseInput } from './parse-input.js';
+import { aggregateOfRollup, mergeRollups } from './rollup-aggregates.js';
 
+/** `rollups`: read from the roll-ups (percentiles estimated from histograms), not ledger rows. */
 export const STATS_WINDOWS = {
-  '1h': { ms: 3_600_000, bucketSeconds: 60 },
-  '24h': { ms: 86_400_000, bucketSeconds: 900 },
-};
+  '1h': { ms: 3_600_000, bucketSeconds: 60, rollups: false },
+  '24h': { ms: 86_400_000, bucketSeconds: 900, rollups: false },
+  '7d': { ms: 7 * 86_400_000, bucketSeconds: 3_600, rollups: true },
+  '30d': { ms: 30 * 86_400_000, bucketSeconds: 21_600, rollups: true },
+  '90d': { ms: 90 * 86_400_000, bucketSeconds: 86_400, rollups: true },
+} as const;
 export type StatsWindow = keyof typeof STATS_WINDOWS;
+export const STATS_WINDOW_NAMES = Object.keys(STATS_WINDOWS) as [StatsWindow, ...StatsWindow[]];
 
 export const statsQueryInput = z.strictObject({
-  window: z.enum(['1h', '24h']).default('1h'),
+  window: z.enum(STATS_WINDOW_NAMES).default('1h'),
 });
 
 const MAX_PAGE = 500;
@@ -56,6 +69,8 @@ export type AggregateView = UsageAggregate;
 
 export interface StatsView {
   window: StatsWindow;
+  /** `rollups`: hourly/daily roll-ups; latency and TTFT percentiles are estimates. */
+  source: 'ledger' | 'rollups';
   bucketSeconds: number;
   from: string;
   to: string;
@@ -130,13 +145,14 @@ const EMPTY: UsageAggregate = {
 export class UsageReportsService {
   constructor(
     private readonly reports: UsageReportRepository,
+    private readonly rollups: Pick<UsageRollupRepository, 'buckets' | 'byAccount'>,
     private readonly live: () => LiveSnapshot,
     private readonly now: () => number = Date.now,
   ) {}
 
   async stats(raw: unknown): Promise<StatsView> {
     const { window } = parseInput(statsQueryInput, raw ?? {});
-    const { ms, bucketSeconds } = STATS_WINDOWS[window];
+    const { ms, bucketSeconds, rollups } = STATS_WINDOWS[window];
     const bucketMs = bucketSeconds * 1000;
     const now = this.now();
     // Buckets aligned to the clock, so two refreshes a few seconds apart draw the same bars.
@@ -144,11 +160,13 @@ export class UsageReportsService {
     const fromMs = Math.floor(now / bucketMs) * bucketMs - (count - 1) * bucketMs;
     const from = new Date(fromMs);
     const to = new Date(now + 1);
-    const [rows, totals, byAccount] = await Promise.all([
-      this.reports.buckets(from, to, bucketSeconds),
-      this.reports.totals(from, to),
-      this.reports.byAccount(from, to),
-    ]);
+    const [rows, totals, byAccount] = rollups
+      ? await this.fromRollups(from, to, bucketSeconds)
+      : await Promise.all([
+          this.reports.buckets(from, to, bucketSeconds),
+          this.reports.totals(from, to),
+          this.reports.byAccount(from, to),
+        ]);
     const byStart = new Map(rows.map((row) => [row.start.getTime(), row]));
     const buckets = Array.from({ length: count }, (_, i) => {
       const start = fromMs + i * bucketMs;
@@ -160,6 +178,7 @@ export class UsageReportsService {
     const seconds = Math.max(1, (now - fromMs) / 1000);
     return {
       window,
+      source: rollups ? 'rollups' : 'ledger',
       bucketSeconds,
       from: from.toISOString(),
       to: new Date(now).toISOString(),
@@ -187,6 +206,15 @@ export class UsageReportsService {
         accountName: a.accountId === null ? null : (names.get(a.accountId) ?? null),
       })),
     };
+  }
+
+  private async fromRollups(from: Date, to: Date, bucketSeconds: number) {
+    const [buckets, byAccount] = await Promise.all([
+      this.rollups.buckets(from, to, bucketSeconds),
+      this.rollups.byAccount(from, to),
+    ]);
+    const rows = buckets.map((bucket) => ({ start: bucket.start, ...aggregateOfRollup(bucket) }));
+    return [rows, aggregateOfRollup(mergeRollups(buckets)), byAccount] as const;
   }
 
   async requests(raw: unknown): Promise<{ data: RequestView[]; next_cursor: string | null }> {

@@ -27,7 +27,8 @@ export interface UsersServiceDeps {
   refreshTokens: RefreshTokenRepository;
   audit: AuditRepository;
   apiKeys: ApiKeysService;
-  registrationOpen: boolean;
+  /** Read at each registration: the setting can change while the server runs. */
+  registrationOpen: () => boolean;
 }
 
 /** People: self-registration and the admin's user management. */
@@ -36,7 +37,7 @@ export class UsersService {
 
   /** Open registration makes members only; whatever else the body says is refused. */
   async register(raw: unknown, context: AuditContext): Promise<UserView> {
-    if (!this.deps.registrationOpen) {
+    if (!this.deps.registrationOpen()) {
       throw new PermissionError('Registration is closed; ask an admin for an account.');
     }
     refuseProtectedFields(raw);

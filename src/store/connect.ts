@@ -1,6 +1,7 @@
 import type { Store } from './types.js';
 
-export type StoreDatabaseConfig = { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string };
+export type StoreDatabaseConfig =
+  { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string; replicaUrl?: string };
 
 export interface OpenStoreOptions {
   /** Apply pending migrations before returning. Default true. */
@@ -19,7 +20,7 @@ export async function openStore(
     return openPglite(database.dir, migrate);
   }
   const { openPostgres } = await import('./open-postgres.js');
-  return openPostgres(database.url, migrate);
+  return openPostgres(database.url, migrate, database.replicaUrl);
 }
 
 /** Applies pending migrations and closes again; safe to run while other processes do the same. */

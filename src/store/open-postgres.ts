@@ -4,6 +4,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { createStore } from './create-store.js';
 import { migrationsFolder } from './migrations-folder.js';
+import { ReplicaRouter } from './read-replica.js';
 import * as schema from './schema.js';
 import type { Store } from './types.js';
 
@@ -28,21 +29,37 @@ async function migrateLocked(pool: pg.Pool): Promise<void> {
   }
 }
 
-export async function openPostgres(url: string, migrate: boolean): Promise<Store> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 10,
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 30_000,
-  });
+function openPool(config: pg.PoolConfig): pg.Pool {
+  const pool = new pg.Pool({ idleTimeoutMillis: 30_000, ...config });
   // An idle client losing its connection (server restart, failover) must not crash the process:
   // the pool discards that client and the next query connects afresh.
   pool.on('error', () => {});
+  return pool;
+}
+
+/** `replicaUrl`: report reads go there (read-replica.ts); it connects on first use. */
+export async function openPostgres(url: string, migrate: boolean, replicaUrl?: string): Promise<Store> {
+  const pool = openPool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
+  const replicaPool =
+    replicaUrl === undefined
+      ? undefined
+      : openPool({
+          connectionString: replicaUrl,
+          max: 5,
+          // A replica slow to accept is skipped (the primary answers), so do not wait long for it.
+          connectionTimeoutMillis: 2_000,
+          // Even a URL that points at a writable server by mistake never gets a write from here.
+          options: '-c default_transaction_read_only=on',
+        });
+  const end = async () => {
+    await Promise.all([pool.end(), replicaPool?.end()]);
+  };
   try {
     if (migrate) await migrateLocked(pool);
-    return createStore('postgres', drizzlePostgres({ client: pool, schema }), () => pool.end());
+    const replica = replicaPool && new ReplicaRouter(drizzlePostgres({ client: replicaPool, schema }));
+    return createStore('postgres', drizzlePostgres({ client: pool, schema }), end, replica);
   } catch (error) {
-    await pool.end().catch(() => {});
+    await end().catch(() => {});
     throw error;
   }
 }

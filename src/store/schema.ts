@@ -4,6 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   check,
   index,
@@ -19,6 +20,7 @@ import {
 import type { AccountKind } from '../upstreams/types.js';
 import type { KeyLimits } from '../identity/key-limits.js';
 import type { AccountState, AuditEntry, UserRole } from './types.js';
+import { messageSearchVector } from './message-text-sql.js';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -119,6 +121,58 @@ export const usage = pgTable(
     index('usage_account_id_idx').on(t.accountId),
   ],
 );
+
+// Roll-ups of the ledger (docs/retention.md), one row per bucket and (key, user, account, model,
+// status). Ids the ledger row lacks are stored as the nil UUID so the dimensions can be the
+// primary key: a roll-up is then an idempotent upsert. The histograms count rows per latency
+// bucket (store/latency-histogram.ts) so long windows still get percentiles.
+const usageRollupColumns = () => ({
+  bucketStart: timestamptz('bucket_start').notNull(),
+  apiKeyId: uuid('api_key_id').notNull(),
+  userId: uuid('user_id').notNull(),
+  accountId: uuid('account_id').notNull(),
+  model: text('model').notNull(),
+  status: integer('status').notNull(),
+  requests: bigint('requests', { mode: 'number' }).notNull(),
+  inputTokens: bigint('input_tokens', { mode: 'number' }).notNull(),
+  outputTokens: bigint('output_tokens', { mode: 'number' }).notNull(),
+  cacheCreationInputTokens: bigint('cache_creation_input_tokens', { mode: 'number' }).notNull(),
+  cacheReadInputTokens: bigint('cache_read_input_tokens', { mode: 'number' }).notNull(),
+  costUsd: numeric('cost_usd', { precision: 18, scale: 6, mode: 'number' }).notNull(),
+  latencyMsSum: bigint('latency_ms_sum', { mode: 'number' }).notNull(),
+  latencyMsMax: integer('latency_ms_max').notNull(),
+  ttftCount: bigint('ttft_count', { mode: 'number' }).notNull(),
+  ttftMsSum: bigint('ttft_ms_sum', { mode: 'number' }).notNull(),
+  ttftMsMax: integer('ttft_ms_max').notNull(),
+  latencyHistogram: integer('latency_histogram').array().notNull(),
+  ttftHistogram: integer('ttft_histogram').array().notNull(),
+});
+
+export const usageHourly = pgTable('usage_hourly', usageRollupColumns(), (t) => [
+  primaryKey({
+    name: 'usage_hourly_pkey',
+    columns: [t.bucketStart, t.apiKeyId, t.userId, t.accountId, t.model, t.status],
+  }),
+  // Budgets over periods whose ledger rows were pruned.
+  index('usage_hourly_api_key_id_idx').on(t.apiKeyId, t.bucketStart),
+  index('usage_hourly_user_id_idx').on(t.userId, t.bucketStart),
+]);
+
+export const usageDaily = pgTable('usage_daily', usageRollupColumns(), (t) => [
+  primaryKey({
+    name: 'usage_daily_pkey',
+    columns: [t.bucketStart, t.apiKeyId, t.userId, t.accountId, t.model, t.status],
+  }),
+  index('usage_daily_api_key_id_idx').on(t.apiKeyId, t.bucketStart),
+  index('usage_daily_user_id_idx').on(t.userId, t.bucketStart),
+]);
+
+// How far roll-up and pruning have got: `rolled_through`, `raw_pruned_before`,
+// `hourly_pruned_before`. Readers take them in the same statement as the rows they bound.
+export const usageWatermarks = pgTable('usage_watermarks', {
+  name: text('name').primaryKey(),
+  at: timestamptz('at').notNull(),
+});
 
 // The model catalogue as admins edited it. Shipped entries (gateway/catalogue/shipped.ts) are not
 // stored: a row here overrides the shipped entry of the same id, and `removed` hides one. So a new
@@ -234,5 +288,42 @@ export const conversationMessages = pgTable(
     content: jsonb('content').notNull(),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
   },
-  (t) => [index('conversation_messages_conversation_id_idx').on(t.conversationId, t.createdAt)],
+  (t) => [
+    index('conversation_messages_conversation_id_idx').on(t.conversationId, t.createdAt),
+    // History search (docs/chat-history.md); queries build the same expression from one function.
+    index('conversation_messages_search_idx').using('gin', messageSearchVector(t.content)),
+  ],
 );
+
+// Files attached to web chat questions (docs/web-chat-resume-uploads.md): uploaded first, then
+// claimed by the conversation whose question carries them; unclaimed ones are swept after a while.
+export const chatAttachments = pgTable(
+  'chat_attachments',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    conversationId: uuid('conversation_id').references(() => conversations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    mediaType: text('media_type').notNull(),
+    size: integer('size').notNull(),
+    // Base64, the form the Messages API takes: a turn sends it without encoding it again.
+    data: text('data').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('chat_attachments_user_id_idx').on(t.userId, t.createdAt),
+    index('chat_attachments_conversation_id_idx').on(t.conversationId),
+  ],
+);
+
+// Gateway-wide settings admins change at run time (docs/admin-operations.md): one row per setting,
+// its value as JSON; a setting without a row has its default from the environment.
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
+  // The user who last changed it; null for the command line (local admin token).
+  updatedBy: uuid('updated_by').references(() => users.id, { onDelete: 'set null' }),
+  updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+});

@@ -4,11 +4,20 @@
  */
 import type { KeyLimits } from '../identity/key-limits.js';
 import type { AccountKind } from '../upstreams/types.js';
+import type { ChatAttachmentRepository } from './attachment-types.js';
+import type { ConversationHistoryRepository } from './conversation-history-types.js';
 import type { ConversationRepository } from './conversation-types.js';
 import type { ModelRepository } from './model-types.js';
+import type { UsageRollupRepository } from './usage-rollup-types.js';
+import type { SettingsRepository } from './settings-types.js';
+import type { StoreReplica } from './read-replica.js';
 
+export type * from './attachment-types.js';
+export type * from './conversation-history-types.js';
 export type * from './conversation-types.js';
 export type * from './model-types.js';
+export type * from './usage-rollup-types.js';
+export type * from './settings-types.js';
 
 export const ACCOUNT_STATES = ['active', 'cooling_down', 'needs_reauth', 'disabled'] as const;
 export type AccountState = (typeof ACCOUNT_STATES)[number];
@@ -232,6 +241,26 @@ export interface UsageReportRepository {
   byAccount(from: Date, to: Date): Promise<UsageAccountAggregate[]>;
   /** Newest first. */
   requests(filter: UsageRequestFilter): Promise<UsageRequestRow[]>;
+  /**
+   * Spend per key or per user since a time (cost first, at most `limit` owners); with `ids`, of
+   * those owners only. Tokens as budgets count them: all but cache reads.
+   */
+  spendByOwner(query: OwnerSpendQuery): Promise<OwnerSpend[]>;
+}
+
+export interface OwnerSpendQuery {
+  scope: 'key' | 'user';
+  since: Date;
+  ids?: readonly string[];
+  limit: number;
+}
+
+/** A key's or a user's spend; `name` is the key's name or the username (null once deleted). */
+export interface OwnerSpend {
+  id: string;
+  name: string | null;
+  usd: number;
+  tokens: number;
 }
 
 export interface AuditEntry {
@@ -328,11 +357,20 @@ export interface Store {
   apiKeys: ApiKeyRepository;
   usage: UsageRepository;
   usageReports: UsageReportRepository;
+  /** Hourly and daily roll-ups of the ledger, and its pruning (docs/retention.md). */
+  usageRollups: UsageRollupRepository;
   audit: AuditRepository;
   refreshTokens: RefreshTokenRepository;
   oidcIdentities: OidcIdentityRepository;
   models: ModelRepository;
   conversations: ConversationRepository;
+  /** History search (may read from the replica) and imports. */
+  conversationHistory: ConversationHistoryRepository;
+  chatAttachments: ChatAttachmentRepository;
+  /** Gateway-wide settings (services/settings.ts). */
+  settings: SettingsRepository;
+  /** The read replica report reads go to (DATABASE_REPLICA_URL); absent without one. */
+  readonly replica?: StoreReplica;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

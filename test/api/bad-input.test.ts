@@ -225,6 +225,12 @@ describe('bad input', () => {
     const ready = await gateway.runtime.app.inject({ method: 'GET', url: '/ready' });
     expect(ready.statusCode).toBe(200);
     await gateway.runtime.store.close();
+    // /ready caches its probes for a second (server/readiness.ts).
+    await expect
+      .poll(async () => (await gateway.runtime.app.inject({ method: 'GET', url: '/ready' })).statusCode, {
+        timeout: 5_000,
+      })
+      .toBe(503);
     const notReady = await gateway.runtime.app.inject({ method: 'GET', url: '/ready' });
     expect(notReady.statusCode).toBe(503);
     expect(JSON.parse(notReady.body)).toMatchObject({ status: 'not_ready' });

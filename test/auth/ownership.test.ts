@@ -14,6 +14,8 @@ const ID_ROUTES: Record<string, 'owned: tested below' | 'shared resource, policy
   'PATCH /api/conversations/:id': 'owned: tested below',
   'DELETE /api/conversations/:id': 'owned: tested below',
   'GET /api/conversations/:id/messages': 'owned: tested below',
+  'GET /api/conversations/:id/export': 'owned: tested below',
+  'GET /api/chat/attachments/:id': 'owned: tested below',
   'PATCH /api/admin/keys/:ref': 'shared resource, policy-gated',
   'PUT /api/admin/users/:id/limits': 'shared resource, policy-gated',
   'PUT /api/admin/models/:id': 'shared resource, policy-gated',
@@ -27,6 +29,9 @@ const ID_ROUTES: Record<string, 'owned: tested below' | 'shared resource, policy
   'DELETE /api/admin/keys/:ref': 'shared resource, policy-gated',
   'PATCH /api/admin/users/:id': 'shared resource, policy-gated',
   'POST /api/admin/users/:id/disable': 'shared resource, policy-gated',
+  'POST /api/admin/workers/:id/drain': 'shared resource, policy-gated',
+  'POST /api/admin/workers/:id/undrain': 'shared resource, policy-gated',
+  'POST /api/admin/queue/:id/cancel': 'shared resource, policy-gated',
 };
 
 describe('ownership (BOLA) and mass assignment', () => {
@@ -109,6 +114,13 @@ describe('ownership (BOLA) and mass assignment', () => {
         404,
         'not_found_error',
       );
+      for (const format of ['json', 'markdown']) {
+        expectError(
+          await client.inject({ method: 'GET', url: `${url}/export?format=${format}`, headers: bearer(bob) }),
+          404,
+          'not_found_error',
+        );
+      }
       expectError(
         await client.inject({ method: 'PATCH', url, headers: bearer(bob), payload: '{"title":"mine now"}' }),
         404,
@@ -126,6 +138,31 @@ describe('ownership (BOLA) and mass assignment', () => {
         .then((r) => (JSON.parse(r.body) as { data: Array<{ id: string; title: string }> }).data);
     expect(await listed(bob)).toEqual([]);
     expect((await listed(alice)).map((c) => [c.id, c.title])).toEqual([[conversationId, 'alice only']]);
+  });
+
+  it("answers 404 for another user's chat attachment, as for a missing one", async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const uploaded = await client.inject({
+      method: 'POST',
+      url: '/api/chat/attachments?name=alice.png',
+      headers: { ...bearer(alice), 'content-type': 'image/png' },
+      payload: png,
+    });
+    expect(uploaded.statusCode, uploaded.body).toBe(201);
+    const { id } = JSON.parse(uploaded.body) as { id: string };
+    const own = await client.inject({
+      method: 'GET',
+      url: `/api/chat/attachments/${id}`,
+      headers: bearer(alice),
+    });
+    expect(own.statusCode).toBe(200);
+    for (const other of [id, randomUUID(), 'not-an-id']) {
+      expectError(
+        await client.inject({ method: 'GET', url: `/api/chat/attachments/${other}`, headers: bearer(bob) }),
+        404,
+        'not_found_error',
+      );
+    }
   });
 
   it("lists only one's own keys", async () => {

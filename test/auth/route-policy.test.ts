@@ -47,8 +47,11 @@ const MATRIX: Record<string, Expectation> = {
   'POST /api/admin/users/:id/disable': ADMIN,
   'PUT /api/admin/users/:id/limits': ADMIN,
   'GET /api/admin/audit': ADMIN,
+  'POST /api/admin/backups': ADMIN,
   'GET /api/admin/stats': ['admin', 'operator', 'viewer'],
   'GET /api/admin/requests': ['admin', 'operator', 'viewer'],
+  'GET /api/admin/usage/retention': ['admin', 'operator', 'viewer'],
+  'POST /api/admin/usage/retention/run': ADMIN,
   'GET /api/admin/models': ['admin', 'operator', 'viewer'],
   'PUT /api/admin/models/:id': ADMIN,
   'DELETE /api/admin/models/:id': ADMIN,
@@ -62,8 +65,22 @@ const MATRIX: Record<string, Expectation> = {
   'PATCH /api/conversations/:id': EVERYONE,
   'DELETE /api/conversations/:id': EVERYONE,
   'GET /api/conversations/:id/messages': EVERYONE,
+  'GET /api/conversations/search': EVERYONE,
+  'GET /api/conversations/export': EVERYONE,
+  'GET /api/conversations/:id/export': EVERYONE,
+  'POST /api/conversations/import': EVERYONE,
+  'POST /api/chat/attachments': EVERYONE,
+  'GET /api/chat/attachments/:id': EVERYONE,
   // Authenticated by its first message; the handshake checks Origin (test/web/chat-socket.test.ts).
   'GET /api/ws': 'public',
+  // The admin pages' operations (docs/admin-operations.md).
+  'GET /api/admin/workers': ['admin', 'operator', 'viewer'],
+  'POST /api/admin/workers/:id/drain': OPERATIONS,
+  'POST /api/admin/workers/:id/undrain': OPERATIONS,
+  'GET /api/admin/queue': ['admin', 'operator', 'viewer'],
+  'POST /api/admin/queue/:id/cancel': OPERATIONS,
+  'GET /api/admin/settings': ADMIN,
+  'PATCH /api/admin/settings': ADMIN,
 };
 
 const ROLES: readonly UserRole[] = ['admin', 'operator', 'member', 'viewer'];

@@ -2,7 +2,9 @@
  * No Docker engine runs here, so the deployment files are checked for what can be checked without
  * one: the compose file parses and describes the documented topology, every command it runs is a
  * real `switchyard` command, every variable it reads is documented in .env.example, Prometheus
- * scrapes every gateway, and the Dockerfile pins the same Claude Code version as the tests.
+ * scrapes every gateway and loads the alert rules, Grafana finds the dashboards, and the Dockerfile
+ * pins the same Claude Code version as the tests (the rules and dashboards themselves:
+ * monitoring.test.ts).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -88,6 +90,33 @@ describe('docker-compose.yml', () => {
     expect(targets.sort()).toEqual(
       [...byCommand('gateway').map(([name]) => `${name}:3000`), ...workers].sort(),
     );
+  });
+
+  it('mounts the alert rules where Prometheus loads them, and the dashboards where Grafana looks', () => {
+    const mounts = (service: string) =>
+      new Map(
+        (services[service]?.volumes ?? []).map((volume) => {
+          const [source = '', target = ''] = volume.split(':');
+          return [target, source];
+        }),
+      );
+    const prometheus = parse(read('deploy/prometheus.yml')) as { rule_files: string[] };
+    const prometheusMounts = mounts('prometheus');
+    expect(prometheus.rule_files.length).toBeGreaterThan(0);
+    for (const file of prometheus.rule_files) {
+      const source = prometheusMounts.get(file);
+      expect(source, file).toBe('./deploy/prometheus/alerts.yml');
+      expect(existsSync(path.join(ROOT, source!))).toBe(true);
+    }
+    const grafanaMounts = mounts('grafana');
+    expect(grafanaMounts.get('/etc/grafana/provisioning')).toBe('./deploy/grafana/provisioning');
+    const provider = parse(read('deploy/grafana/provisioning/dashboards/switchyard.yml')) as {
+      providers: Array<{ type: string; options: { path: string } }>;
+    };
+    for (const { type, options } of provider.providers) {
+      expect(type).toBe('file');
+      expect(grafanaMounts.get(options.path)).toBe('./deploy/grafana/dashboards');
+    }
   });
 
   it('runs only commands the switchyard CLI has', async () => {

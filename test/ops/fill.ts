@@ -2,6 +2,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { generateApiKeySecret } from '../../src/identity/api-key-secret.js';
 import type { SecretBox } from '../../src/identity/secret-box.js';
+import { UsageRetentionService } from '../../src/services/usage-retention.js';
 import type { Store, UsageRecord } from '../../src/store/index.js';
 
 export interface Filled {
@@ -66,6 +67,10 @@ export async function fillStore(store: Store, box: SecretBox, usageRows = 50): P
     createdAt: new Date(start + i * 1_000),
   }));
   for (let i = 0; i < rows.length; i += 1_000) await store.usage.insertMany(rows.slice(i, i + 1_000));
+  // Roll-ups (usage_hourly, usage_daily) and their watermarks; the ledger rows are kept.
+  await new UsageRetentionService(store.usageRollups, { rawDays: 0, hourlyDays: 0 }).run(
+    new Date('2026-01-01T02:00:00Z'),
+  );
   await store.models.upsert({
     id: 'claude-custom-1',
     displayName: 'Custom "quoted" model',
@@ -113,5 +118,16 @@ export async function fillStore(store: Store, box: SecretBox, usageRows = 50): P
     content: { text: 'How do I restore? \\ "quotes" \u2028 line separator' },
     createdAt: new Date('2026-01-01T00:00:00.5Z'),
   });
+  const attachment = await store.chatAttachments.insert({
+    id: randomUUID(),
+    userId: admin.id,
+    conversationId: null,
+    name: 'tiny "one".png',
+    mediaType: 'image/png',
+    size: 8,
+    data: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).toString('base64'),
+  });
+  await store.chatAttachments.claim([attachment.id], admin.id, conversation.id);
+  await store.settings.upsert('registrationOpen', true, admin.id);
   return { apiKeySecret: key.secret, accountId, credential };
 }

@@ -136,6 +136,51 @@ describe.each([
     expect(await jobs.waiting(SHARED_LANE)).toBe(0);
   });
 
+  it('pauses a consumer (its running job finishes, none is taken), lists and removes waiting jobs, resumes', async () => {
+    const { jobs } = await fixture();
+    const started: string[] = [];
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const consumer = jobs.consume(
+      [SHARED_LANE],
+      async (job) => {
+        started.push(job.spec.jobId);
+        if (started.length === 1) await gate;
+      },
+      { concurrency: 1, name: 'worker-a' },
+    );
+    consumers.push(consumer);
+    const first = spec();
+    await jobs.submit(first, text('1'));
+    await waitFor(() => (started.length === 1 ? true : undefined));
+    expect(await jobs.list([SHARED_LANE], 10)).toEqual([
+      expect.objectContaining({ spec: first, state: 'active', worker: 'worker-a' }),
+    ]);
+    let paused = false;
+    const pausing = consumer.pause().then(() => (paused = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(paused).toBe(false); // it waits for the running job, which is not cut short
+    const [second, third] = [spec(), spec()];
+    await jobs.submit(second, text('2'));
+    await jobs.submit(third, text('3'));
+    release();
+    await pausing;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(started).toEqual([first.jobId]);
+    const listed = await jobs.list([SHARED_LANE], 10);
+    expect(listed.map((j) => [j.spec.jobId, j.state, j.worker])).toEqual([
+      [second.jobId, 'waiting', null],
+      [third.jobId, 'waiting', null],
+    ]);
+    expect(await jobs.remove(SHARED_LANE, third.jobId)).toBe(true);
+    expect(await jobs.remove(SHARED_LANE, third.jobId)).toBe(false);
+    expect(await jobs.remove(SHARED_LANE, first.jobId)).toBe(false); // done, not waiting
+    await consumer.resume();
+    await waitFor(() => (started.length === 2 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(started).toEqual([first.jobId, second.jobId]);
+  });
+
   it('routes a job only to consumers of its lane', async () => {
     const { jobs } = await fixture();
     const pinned = laneOf('acct_CLI', true);

@@ -7,13 +7,16 @@ import { QueueUnavailableError } from '../../src/queue/queue-unavailable-error.j
 import {
   checkEvictionPolicy,
   connectRedis,
+  describeRedis,
   describeRedisUrl,
+  reconnectDelayMs,
   redisOptionsFor,
   RedisEvictionPolicyError,
   RedisUnreachableError,
 } from '../../src/queue/redis-connection.js';
 import { RedisJobQueue } from '../../src/queue/redis-job-queue.js';
 import { RedisKeys } from '../../src/queue/redis-keys.js';
+import { isConnectionError } from '../../src/queue/redis-result-stream.js';
 import { startOwnRedis, TEST_REDIS_URL } from './redis-test-support.js';
 
 const stops: (() => Promise<void>)[] = [];
@@ -28,7 +31,36 @@ describe('redis connections', () => {
       enableOfflineQueue: true,
       maxRetriesPerRequest: null,
     });
-    expect(redisOptionsFor('command').retryStrategy?.(100)).toBe(2000);
+    const delay = redisOptionsFor('command').retryStrategy?.(100);
+    expect(delay).toBeGreaterThanOrEqual(1000);
+    expect(delay).toBeLessThanOrEqual(2000);
+  });
+
+  it('backs off exponentially with jitter, capped at 2 s, for every role and for sentinels', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 50].map((n) => reconnectDelayMs(n, () => 1))).toEqual([
+      50, 100, 200, 400, 800, 1600, 2000, 2000,
+    ]);
+    expect([1, 2, 3, 50].map((n) => reconnectDelayMs(n, () => 0))).toEqual([25, 50, 100, 1000]);
+    const spread = new Set(Array.from({ length: 50 }, () => reconnectDelayMs(10)));
+    expect(spread.size).toBeGreaterThan(10);
+    expect(
+      redisOptionsFor('blocking').reconnectOnError?.(
+        new Error('READONLY You cannot write against a read only replica.'),
+      ),
+    ).toBe(2);
+    expect(redisOptionsFor('blocking').reconnectOnError?.(new Error('ERR unknown command'))).toBe(false);
+  });
+
+  it('counts failover errors as connection errors (503, retry), not as bugs', () => {
+    for (const message of [
+      "READONLY You can't write against a read only replica.",
+      'All sentinels are unreachable. Retrying from scratch after 100ms.',
+      'Connection is closed.',
+      "Stream isn't writeable and enableOfflineQueue options is false",
+      'LOADING Redis is loading the dataset in memory',
+    ])
+      expect(isConnectionError(new Error(message)), message).toBe(true);
+    expect(isConnectionError(new Error('ERR wrong number of arguments'))).toBe(false);
   });
 
   it('accepts the shared server (noeviction) and refuses or warns about an evicting one', async () => {
@@ -112,10 +144,39 @@ describe('distributed mode configuration', () => {
       requireNoEviction: true,
     });
     expect(() => loadConfig({ REDIS_URL: 'http://user:secret@host' })).toThrow(ConfigError);
+    expect(() => loadConfig({ REDIS_SENTINELS: 'host-without-port' })).toThrow(/REDIS_SENTINELS/);
+    expect(() => loadConfig({ REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_MASTER: 'a b' })).toThrow(
+      /REDIS_SENTINEL_MASTER/,
+    );
     expect(() => loadConfig({ REDIS_URL: 'http://user:secret@host' })).toThrow(/value hidden/);
     expect(() => loadConfig({ REDIS_KEY_PREFIX: 'a:b' })).toThrow(/REDIS_KEY_PREFIX/);
     expect(() => loadConfig({ WORKER_HEARTBEAT_INTERVAL_MS: '5000', WORKER_LOST_AFTER_MS: '5000' })).toThrow(
       /WORKER_LOST_AFTER_MS must be greater/,
+    );
+    // Sentinel alone turns distributed mode on; REDIS_URL then lends only credentials and database.
+    const sentinel = loadConfig({
+      REDIS_SENTINELS: 's1:26379, s2:26380,[::1]:26381',
+      REDIS_SENTINEL_PASSWORD: 'sentinel-secret',
+      REDIS_URL: 'redis://:master-secret@ignored:6379/2',
+    }).redis!;
+    expect(sentinel.sentinel).toEqual({
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26380 },
+        { host: '::1', port: 26381 },
+      ],
+      masterName: 'mymaster',
+      password: 'sentinel-secret',
+    });
+    expect(sentinel.url).toBe('redis://:master-secret@ignored:6379/2');
+    expect(describeRedis(sentinel)).toBe('sentinel master mymaster via s1:26379,s2:26380,::1:26381');
+    expect(loadConfig({ REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_MASTER: 'cache-a' }).redis).toMatchObject(
+      {
+        sentinel: { masterName: 'cache-a' },
+      },
+    );
+    expect(() => loadConfig({ REDIS_SENTINELS: 's1:x', REDIS_SENTINEL_PASSWORD: 'p' })).toThrow(
+      /REDIS_SENTINELS/,
     );
     expect(loadConfig({}).cluster).toMatchObject({
       heartbeatIntervalMs: 5_000,

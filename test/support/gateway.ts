@@ -4,6 +4,9 @@
  * with the official clients.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -39,10 +42,13 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     databaseUrl = database.url;
     dropDatabase = database.drop;
   }
+  const backupDir = mkdtempSync(path.join(tmpdir(), 'switchyard-test-backups-'));
   const config = loadConfig({
     PORT: '0',
     LOG_LEVEL: 'info',
     SWITCHYARD_DATA_DIR: '/tmp/switchyard-test-unused',
+    // Admin routes may take backups (POST /api/admin/backups): into a directory of this gateway's own.
+    BACKUP_DIR: backupDir,
     USAGE_FLUSH_INTERVAL_MS: '50',
     // Test upstreams are mocks on loopback: allowed explicitly, as an operator would (the SSRF
     // check itself is tested in test/hardening/outbound-url.test.ts).
@@ -84,6 +90,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       await runtime.stop();
       await store.close();
       await dropDatabase();
+      rmSync(backupDir, { recursive: true, force: true });
     },
   };
 }

@@ -14,6 +14,7 @@ const run = promisify(execFile);
 
 export interface PrivatePostgres {
   url: string;
+  port: number;
   stop(): Promise<void>;
   start(): Promise<void>;
   remove(): Promise<void>;
@@ -62,6 +63,59 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   await start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    start,
+    async stop() {
+      await pgCtl('-m', 'fast', '-w', 'stop');
+    },
+    async remove() {
+      await pgCtl('-m', 'immediate', '-w', 'stop').catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A streaming replica of a private server (pg_basebackup, hot standby) on another spare port:
+ * read-only, as a production replica is. Its `url` names the same database as `database`.
+ */
+export async function startPrivateReplica(
+  primary: PrivatePostgres,
+  database = 'postgres',
+): Promise<PrivatePostgres> {
+  const bin = await binDir();
+  const dir = await mkdtemp(path.join(tmpdir(), 'sy-pg-replica-'));
+  if (process.getuid?.() === 0) {
+    const { stdout } = await run('id', ['-u', 'postgres']);
+    const { stdout: group } = await run('id', ['-g', 'postgres']);
+    await chown(dir, Number(stdout.trim()), Number(group.trim()));
+  }
+  const data = path.join(dir, 'data');
+  // -R writes standby.signal and primary_conninfo: the copy starts as a replica following the primary.
+  await asPostgres(path.join(bin, 'pg_basebackup'), [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(primary.port),
+    '-U',
+    'postgres',
+    '-D',
+    data,
+    '-R',
+    '-X',
+    'stream',
+    '--no-sync',
+  ]);
+  const port = await freePort();
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby=on`;
+  const pgCtl = (...args: string[]) => asPostgres(path.join(bin, 'pg_ctl'), ['-D', data, ...args]);
+  const start = async () => {
+    await pgCtl('-o', options, '-l', path.join(dir, 'server.log'), '-w', 'start');
+  };
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/${database}`,
+    port,
     start,
     async stop() {
       await pgCtl('-m', 'fast', '-w', 'stop');

@@ -11,6 +11,8 @@ export interface TestSocket {
   ): Promise<Extract<ServerEvent, { type: T }>>;
   closed: Promise<{ code: number; reason: string }>;
   close(): void;
+  /** Drops the connection without a closing handshake, as a lost network does. */
+  terminate(): void;
 }
 
 export function openChatSocket(baseUrl: string, headers: Record<string, string> = { origin: baseUrl }) {
@@ -35,6 +37,7 @@ export function openChatSocket(baseUrl: string, headers: Record<string, string> 
         send: (message) => socket.send(JSON.stringify(message)),
         closed,
         close: () => socket.close(),
+        terminate: () => socket.terminate(),
         next(type, where) {
           let seen = 0;
           return new Promise((resolveEvent, rejectEvent) => {

@@ -29,6 +29,8 @@ export interface AccountPoolDeps {
   };
   /** Wraps the upstreams this process calls itself (resumable streams: cluster/resumable-streams.ts). */
   direct?: (record: AccountRecord, upstream: Upstream) => Upstream;
+  /** Told of every state change this process makes (alert webhooks: services/account-alerts.ts). */
+  onStateChange?: (account: PoolAccount, change: StateChange) => void;
 }
 
 const configFingerprint = (r: AccountRecord) =>
@@ -74,8 +76,21 @@ export class AccountPool {
   /** Worker-served accounts some live worker holds; undefined until the first registry poll. */
   private live: ReadonlySet<string> | undefined;
   private readonly remoteIds = new Set<string>();
+  /** Accounts a setting keeps out of scheduling (the compliance switch); undefined: none. */
+  private admits: ((record: AccountRecord) => boolean) | undefined;
 
   constructor(private readonly deps: AccountPoolDeps) {}
+
+  /**
+   * Keeps accounts the predicate refuses out of `accounts()` (the compliance switch). Decided when
+   * the list is rebuilt, not per request: the request path pays nothing for it.
+   */
+  setAccountFilter(admits: ((record: AccountRecord) => boolean) | undefined): void {
+    const before = this.list.length;
+    this.admits = admits;
+    this.refreshList();
+    if (this.list.length !== before) this.deps.onCapacity();
+  }
 
   /** The accounts that may take requests now (worker-served ones only while a worker holds them). */
   accounts(): readonly PoolAccount[] {
@@ -101,10 +116,12 @@ export class AccountPool {
 
   private refreshList(): void {
     const live = this.live;
+    const admits = this.admits;
+    const all = admits ? this.all.filter((a) => admits(a.record)) : this.all;
     this.list =
       this.remoteIds.size === 0
-        ? this.all
-        : this.all.filter((a) => !this.remoteIds.has(a.id) || live?.has(a.id) === true);
+        ? all
+        : all.filter((a) => !this.remoteIds.has(a.id) || live?.has(a.id) === true);
   }
 
   get(id: string): PoolAccount | undefined {
@@ -204,6 +221,7 @@ export class AccountPool {
       { account: account.name, state: change.state, reason: change.stateReason, until: change.cooldownUntil },
       'account state changed',
     );
+    this.deps.onStateChange?.(account, change);
     this.deps.repository.update(account.id, change).catch((error: unknown) => {
       this.deps.logger.error({ err: error, account: account.name }, 'could not save account state');
     });

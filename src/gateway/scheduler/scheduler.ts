@@ -37,6 +37,8 @@ export interface SchedulerOptions {
    * gateway. Absent (embedded mode): decided here from the pool alone, synchronously.
    */
   shared?: SharedAccountState;
+  /** Told how long a request that had to wait waited (ms), and whether it got an account. */
+  onQueueWait?: (waitedMs: number, leased: boolean) => void;
 }
 
 /**
@@ -79,38 +81,49 @@ export class Scheduler {
     claims: { shared: SharedClaims; waiterId: string } | undefined,
   ): Promise<Lease | undefined> {
     const waitUntil = Math.min(request.deadline, this.now() + this.options.maxQueueWaitMs);
-    for (;;) {
-      const now = this.now();
-      const serving = this.able(
-        this.pool.accounts().filter((a) => a.serves(request.model)),
-        request.call,
-      );
-      // Disabled and re-auth accounts are no candidates: after a failed attempt the client must
-      // hear about that attempt (429, 529, 502…), not that some other account is switched off.
-      const candidates = serving.filter((a) => !request.exclude.has(a.id) && mayRecover(a));
-      if (candidates.length === 0) {
-        if (request.exclude.size > 0) return undefined;
-        if (serving.length === 0)
-          throw new NotFoundError(`model: no account serves the model '${request.model}'.`);
-        throw unusable(serving);
+    // When this request first had to wait (0: it has not), for the queue-wait histogram.
+    let waitedSince = 0;
+    let lease: Lease | undefined;
+    try {
+      for (;;) {
+        const now = this.now();
+        const serving = this.able(
+          this.pool.accounts().filter((a) => a.serves(request.model)),
+          request.call,
+        );
+        // Disabled and re-auth accounts are no candidates: after a failed attempt the client must
+        // hear about that attempt (429, 529, 502…), not that some other account is switched off.
+        const candidates = serving.filter((a) => !request.exclude.has(a.id) && mayRecover(a));
+        if (candidates.length === 0) {
+          if (request.exclude.size > 0) return undefined;
+          if (serving.length === 0)
+            throw new NotFoundError(`model: no account serves the model '${request.model}'.`);
+          throw unusable(serving);
+        }
+        const healthy = candidates.filter((a) => this.pool.isHealthy(a, now));
+        if (healthy.length === 0) {
+          waitedSince ||= now;
+          await this.waitForCooldown(candidates, now, waitUntil, request.signal);
+          continue;
+        }
+        if (claims) {
+          const { shared, waiterId } = claims;
+          const claimed = await shared.claim(healthy, request.conversationKey, waiterId, waitUntil - now);
+          if (claimed === 'cooling') continue;
+          if (claimed !== 'busy') return (lease = claimed);
+          // A release anywhere after `now` wakes this wait at once, even one heard before it began.
+          waitedSince ||= now;
+          await this.waitForCapacity(waitUntil - now, request.signal, now);
+          continue;
+        }
+        const chosen = this.pick(healthy, request.conversationKey, now);
+        if (chosen)
+          return (lease = this.lease(chosen.account, chosen.stickyHit, request.conversationKey, now));
+        waitedSince ||= now;
+        await this.waitForCapacity(waitUntil - now, request.signal);
       }
-      const healthy = candidates.filter((a) => this.pool.isHealthy(a, now));
-      if (healthy.length === 0) {
-        await this.waitForCooldown(candidates, now, waitUntil, request.signal);
-        continue;
-      }
-      if (claims) {
-        const { shared, waiterId } = claims;
-        const claimed = await shared.claim(healthy, request.conversationKey, waiterId, waitUntil - now);
-        if (claimed === 'cooling') continue;
-        if (claimed !== 'busy') return claimed;
-        // A release anywhere after `now` wakes this wait at once, even one heard before it began.
-        await this.waitForCapacity(waitUntil - now, request.signal, now);
-        continue;
-      }
-      const chosen = this.pick(healthy, request.conversationKey, now);
-      if (chosen) return this.lease(chosen.account, chosen.stickyHit, request.conversationKey, now);
-      await this.waitForCapacity(waitUntil - now, request.signal);
+    } finally {
+      if (waitedSince !== 0) this.options.onQueueWait?.(this.now() - waitedSince, lease !== undefined);
     }
   }
 

@@ -1,31 +1,55 @@
 /**
  * One chat socket: authenticate with the first message (tokens stay out of URLs, which end up in
- * logs and history), then run `send`s as ChatTurns and `stop`s against them. Each `send` checks the
- * token again, so logout, disabling and expiry apply to an open socket as they do to HTTP calls;
- * the client sends a fresh `auth` whenever it refreshes its token.
+ * logs and history), then run `send`s as ChatTurns, `stop`s and `resume`s against them. Each
+ * `send` checks the token again, so logout, disabling and expiry apply to an open socket as they
+ * do to HTTP calls; the client sends a fresh `auth` whenever it refreshes its token.
+ *
+ * The socket does not own its answers: they live in the TurnRegistry, and the socket follows each
+ * one's event log. When the socket closes, its answers keep running for the grace period so that
+ * the client, reconnected, can `resume` them (docs/web-chat-resume-uploads.md).
  */
 import type { WebSocket } from 'ws';
 import { AuthenticationError, PermissionError, SwitchyardError } from '../../errors.js';
 import { roleGrants } from '../../identity/roles.js';
+import { ResultStreamTruncatedError } from '../../queue/result-stream.js';
 import type { SessionsService, SignedInUser } from '../../services/sessions.js';
 import { ChatTurn, errorInfoOf, type ChatTurnDeps } from './chat-turn.js';
-import { CLOSE, clientMessage, type ClientMessage, type SendMessage, type ServerEvent } from './protocol.js';
+import {
+  CLOSE,
+  clientMessage,
+  type ClientMessage,
+  type ErrorInfo,
+  type ResumeMessage,
+  type SendMessage,
+  type ServerEvent,
+} from './protocol.js';
+import type { TurnRegistry } from './turn-registry.js';
 
 export interface ChatConnectionDeps extends ChatTurnDeps {
   sessions: SessionsService;
+  turns: TurnRegistry;
   /** How long a socket may stay open without a valid `auth`. */
   authTimeoutMs: number;
 }
 
-/** Answers one socket runs at once; more wait for the client to send them again. */
+/** Answers one socket shows at once; more wait for the client to send them again. */
 const MAX_TURNS = 4;
+/** Answers one user runs at once, followed or waiting for a resume. */
+const MAX_TURNS_PER_USER = 8;
+
+const NOT_RESUMABLE: ErrorInfo = {
+  type: 'not_found_error',
+  message: 'This answer cannot be resumed here; it shows in the conversation once stored.',
+};
 
 export class ChatConnection {
   private token: string | undefined;
   private signedIn: SignedInUser | undefined;
-  private readonly turns = new Map<string, ChatTurn>();
+  /** The answers this socket follows, by request id. */
+  private readonly following = new Map<string, AbortController>();
   private readonly authTimer: NodeJS.Timeout;
   private queue: Promise<void> = Promise.resolve();
+  private closed = false;
 
   constructor(
     private readonly socket: WebSocket,
@@ -40,9 +64,10 @@ export class ChatConnection {
       this.queue = this.queue.then(() => this.receive(isBinary ? undefined : data.toString()));
     });
     socket.on('close', () => {
+      this.closed = true;
       clearTimeout(this.authTimer);
-      // Slice 1 has no resume: an answer nobody can receive is stopped and stored as it stands.
-      for (const turn of this.turns.values()) turn.sink.stop();
+      // The answers go on without this socket, for a while (TurnRegistry.unfollow).
+      for (const controller of this.following.values()) controller.abort();
     });
   }
 
@@ -63,7 +88,11 @@ export class ChatConnection {
     if (message.type === 'auth') return this.authenticate(message.token);
     if (!this.signedIn) return this.socket.close(CLOSE.unauthenticated, 'authenticate first');
     if (message.type === 'ping') return this.emit({ type: 'pong' });
-    if (message.type === 'stop') return this.turns.get(message.requestId)?.sink.stop();
+    const userId = this.signedIn.user.id;
+    if (message.type === 'stop') {
+      return this.deps.turns.find(userId, { requestId: message.requestId })?.stop('user');
+    }
+    if (message.type === 'resume') return this.resume(userId, message);
     await this.start(message);
   }
 
@@ -93,24 +122,63 @@ export class ChatConnection {
       if (current.user.mustChangePassword || !roleGrants(current.user.role, 'chat:use')) {
         throw new PermissionError('This account may not chat.');
       }
-      if (this.turns.size >= MAX_TURNS) {
-        throw new SwitchyardError('rate_limit_error', `At most ${MAX_TURNS} answers at once per connection.`);
+      const running = this.deps.turns.running(current.user.id);
+      const here = running.filter((turn) => this.following.has(turn.requestId));
+      if (here.length >= MAX_TURNS || running.length >= MAX_TURNS_PER_USER) {
+        throw new SwitchyardError(
+          'rate_limit_error',
+          `At most ${MAX_TURNS} answers at once per connection and ${MAX_TURNS_PER_USER} per user.`,
+        );
       }
-      if ([...this.turns.values()].some((t) => t.conversationId === message.conversationId)) {
+      if (running.some((turn) => turn.conversationId === message.conversationId)) {
         throw new SwitchyardError('invalid_request_error', 'This conversation is already being answered.', {
           status: 409,
         });
       }
-      const turn = new ChatTurn(this.deps, current.user, message, this.clientIp, (event) => this.emit(event));
-      this.turns.set(turn.requestId, turn);
-      turn
-        .run()
-        .catch((error: unknown) => {
-          this.emit({ type: 'rejected', ref, error: errorInfoOf(error, this.deps.logger, turn.requestId) });
-        })
-        .finally(() => this.turns.delete(turn.requestId));
+      const turn = new ChatTurn(this.deps, current.user, message, this.clientIp);
+      this.deps.turns.start(turn, (error) => {
+        this.following.get(turn.requestId)?.abort();
+        this.emit({ type: 'rejected', ref, error: errorInfoOf(error, this.deps.logger, turn.requestId) });
+      });
+      // A socket that closed meanwhile leaves the answer to a `resume {ref}` after the reconnect.
+      if (!this.closed) this.follow(turn, -1);
     } catch (error) {
       this.emit({ type: 'rejected', ref, error: errorInfoOf(error, this.deps.logger, 'chat') });
     }
+  }
+
+  private resume(userId: string, message: ResumeMessage): void {
+    const turn = this.deps.turns.find(userId, { requestId: message.requestId, ref: message.ref });
+    const failed = () =>
+      this.emit({
+        type: 'resume_failed',
+        requestId: turn?.requestId ?? message.requestId ?? null,
+        ref: message.ref ?? null,
+        error: NOT_RESUMABLE,
+      });
+    if (!turn) return failed();
+    // Already shown here (a resume sent twice): the events keep coming once each.
+    if (this.following.has(turn.requestId)) return;
+    this.follow(turn, message.afterSeq, failed);
+  }
+
+  /** Sends the answer's events after `afterSeq` to this socket, live until its last one. */
+  private follow(turn: ChatTurn, afterSeq: number, onMissing?: () => void): void {
+    const controller = new AbortController();
+    this.following.set(turn.requestId, controller);
+    this.deps.turns.follow(turn);
+    void (async () => {
+      try {
+        for await (const event of turn.events.follow(afterSeq, controller.signal)) {
+          if (this.socket.readyState !== this.socket.OPEN) break;
+          this.socket.send(event);
+        }
+      } catch (error) {
+        if (error instanceof ResultStreamTruncatedError && !controller.signal.aborted) onMissing?.();
+      } finally {
+        this.following.delete(turn.requestId);
+        this.deps.turns.unfollow(turn);
+      }
+    })();
   }
 }

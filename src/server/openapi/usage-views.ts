@@ -3,7 +3,7 @@
  * views.ts for why), for the OpenAPI document and the test that checks real answers against it.
  */
 import { z } from 'zod';
-import type { RequestView, StatsView } from '../../services/usage-reports.js';
+import { STATS_WINDOW_NAMES, type RequestView, type StatsView } from '../../services/usage-reports.js';
 import { ACCOUNT_STATES } from '../../store/types.js';
 import { named } from './route-doc.js';
 
@@ -27,7 +27,8 @@ const aggregateShape = {
 };
 
 const stats: z.ZodType<StatsView> = z.object({
-  window: z.enum(['1h', '24h']),
+  window: z.enum(STATS_WINDOW_NAMES),
+  source: z.enum(['ledger', 'rollups']),
   bucketSeconds: z.number().int(),
   from: timestamp,
   to: timestamp,

@@ -1,7 +1,9 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { PermissionError } from '../../errors.js';
+import { InProcessResultStream } from '../../queue/in-process-result-stream.js';
 import { ChatConnection, type ChatConnectionDeps } from '../chat/chat-connection.js';
+import { TurnRegistry } from '../chat/turn-registry.js';
 import { webSocketOriginAllowed } from '../hardening/origin.js';
 import { documented } from '../openapi/route-doc.js';
 import { publicRoute } from './route-policy.js';
@@ -10,8 +12,15 @@ export const CHAT_SOCKET_PATH = '/api/ws';
 /** A question is at most 100 000 characters; in UTF-8 and JSON that stays well below this. */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 
-export interface ChatSocketDeps extends ChatConnectionDeps {
+/** Events one answer keeps: an answer of 8 192 tokens has at most ~8 200 (one per delta at worst). */
+const MAX_EVENTS_PER_ANSWER = 10_000;
+
+export interface ChatSocketDeps extends Omit<ChatConnectionDeps, 'events' | 'turns'> {
   corsOrigins: readonly string[];
+  /** A running answer whose socket dropped waits this long for a resume (CHAT_RESUME_GRACE_MS). */
+  resumeGraceMs: number;
+  /** All answers' kept events together, in bytes (CHAT_RESUME_MAX_BYTES); the oldest go first. */
+  resumeMaxBytes: number;
 }
 
 /**
@@ -22,6 +31,20 @@ export interface ChatSocketDeps extends ChatConnectionDeps {
  */
 export function registerChatSocket(app: FastifyInstance, deps: ChatSocketDeps): void {
   const allowed = new Set(deps.corsOrigins);
+  // Answers outlive their sockets (resume), so they live here, one registry for the server.
+  const events = new InProcessResultStream({
+    maxEntries: MAX_EVENTS_PER_ANSWER,
+    // A safety net only: the registry forgets an answer's events a grace period after it ends.
+    ttlMs: deps.requestDeadlineMs + deps.resumeGraceMs,
+    maxBytes: deps.resumeMaxBytes,
+  });
+  const turns = new TurnRegistry({ graceMs: deps.resumeGraceMs, logger: deps.logger });
+  const connectionDeps: ChatConnectionDeps = { ...deps, events, turns };
+  // After the sockets closed (preClose): stop what still runs and store it, then drop the events.
+  app.addHook('onClose', async () => {
+    await turns.close();
+    await events.close();
+  });
   void app.register(async (scope) => {
     // In this scope only: its hooks stay off every other route.
     await scope.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
@@ -43,7 +66,7 @@ export function registerChatSocket(app: FastifyInstance, deps: ChatSocketDeps): 
         },
       },
       (socket, request) => {
-        new ChatConnection(socket, deps, request.ip);
+        new ChatConnection(socket, connectionDeps, request.ip);
       },
     );
   });

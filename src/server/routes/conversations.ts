@@ -4,6 +4,7 @@ import type { ModelCatalog } from '../../gateway/models.js';
 import { webPrincipalOf } from '../../identity/web-principal.js';
 import {
   ANSWER_STATES,
+  attachmentRef,
   conversationPatchInput,
   newConversationInput,
   type ConversationMessageView,
@@ -30,6 +31,7 @@ const message: z.ZodType<ConversationMessageView> = z.object({
   requestId: z.string().nullable(),
   state: z.enum(ANSWER_STATES).nullable(),
   error: z.object({ type: z.string(), message: z.string() }).nullable(),
+  attachments: z.array(attachmentRef),
   createdAt: timestamp,
 });
 const chatModel = z.object({ id: z.string(), displayName: z.string(), simulated: z.boolean() });

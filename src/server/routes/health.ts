@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../../observability/metrics.js';
+import type { Readiness } from '../readiness.js';
 import type { AppPage } from './web-app.js';
 
-/** A database that takes longer than this to answer `select 1` is as good as down. */
-const READY_TIMEOUT_MS = 2_000;
-
 export interface HealthDeps {
-  ping: () => Promise<void>;
+  /** The dependencies /ready reports (server/readiness.ts). */
+  readiness: Readiness;
   metrics: Metrics;
   /** The web app's page, for browsers asking for HTML at / (routes/web-app.ts). */
   appPage?: AppPage;
@@ -20,15 +19,8 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
   );
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async (_request, reply) => {
-    try {
-      await Promise.race([
-        deps.ping(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), READY_TIMEOUT_MS).unref()),
-      ]);
-      return { status: 'ready', database: 'ok' };
-    } catch {
-      return reply.code(503).send({ status: 'not_ready', database: 'unreachable' });
-    }
+    const { ready, body } = await deps.readiness.report();
+    return reply.code(ready ? 200 : 503).send(body);
   });
   app.get('/metrics', async (_request, reply) => {
     const { contentType, body } = await deps.metrics.render();

@@ -14,9 +14,10 @@ export function registerUsageReportRoutes(app: FastifyInstance, reports: UsageRe
   app.get(
     '/api/admin/stats',
     documented(usageRead, {
-      summary: 'Traffic over the last hour (per minute) or day (per 15 minutes), and the live pool',
+      summary:
+        'Traffic over the last hour (per minute), day (per 15 minutes), 7 days (per hour), 30 days (per 6 hours) or 90 days (per day), and the live pool',
       description:
-        'Requests, errors (status ≥ 400 except 499), latency and time-to-first-token percentiles, tokens per bucket; queue depth and per-account in-flight from this gateway’s pool.',
+        'Requests, errors (status ≥ 400 except 499), latency and time-to-first-token percentiles, tokens per bucket; queue depth and per-account in-flight from this gateway’s pool. The 7d, 30d and 90d windows read the usage roll-ups (source: rollups; percentiles estimated from histograms), so they cover periods whose ledger rows were pruned (docs/retention.md).',
       query: statsQueryInput,
       responses: { 200: { description: 'The window’s buckets and totals.', schema: usageViews.stats } },
     }),

@@ -46,3 +46,8 @@ export function limitOf(limit: number | undefined, fallback = 100): number {
   if (limit === undefined || !Number.isFinite(limit)) return fallback;
   return Math.max(0, Math.floor(limit));
 }
+
+export type Rows = Array<Record<string, unknown>>;
+
+/** The rows of a raw `db.execute` result: PGlite and node-postgres both answer `{ rows }`. */
+export const rowsOf = (result: unknown): Rows => (result as { rows?: Rows }).rows ?? [];

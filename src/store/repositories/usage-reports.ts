@@ -8,6 +8,7 @@ import type {
   UsageRequestFilter,
 } from '../types.js';
 import { isUuid } from './shared.js';
+import { spendByOwner } from './usage-owners.js';
 
 // 499 is a client that left (or a chat stop): counting it would page people for users' choices.
 const isError = sql`${usage.status} >= 400 and ${usage.status} <> 499`;
@@ -144,5 +145,6 @@ export function usageReportRepository(db: StoreDatabase): UsageReportRepository 
         .orderBy(desc(usage.createdAt), desc(usage.requestId))
         .limit(Math.max(0, Math.floor(filter.limit)));
     },
+    spendByOwner: (query) => spendByOwner(db, query),
   };
 }

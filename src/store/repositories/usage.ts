@@ -1,8 +1,9 @@
-import { and, count, desc, eq, gte, sql } from 'drizzle-orm';
+import { and, count, desc, eq, sql } from 'drizzle-orm';
 import type { StoreDatabase } from '../database.js';
 import { usage } from '../schema.js';
 import type { UsageRecord, UsageRepository } from '../types.js';
-import { isUuid, limitOf } from './shared.js';
+import { isUuid, limitOf, rowsOf } from './shared.js';
+import { ownerSpendSince } from './usage-rollup-sql.js';
 
 /** Rows per statement: bounds the size of the one JSON parameter (a row is ~400 bytes). */
 const ROWS_PER_INSERT = 2000;
@@ -96,16 +97,9 @@ export function usageRepository(db: StoreDatabase): UsageRepository {
     async spendSince(owner, since) {
       const id = 'apiKeyId' in owner ? owner.apiKeyId : owner.userId;
       if (!isUuid(id)) return { usd: 0, tokens: 0 };
-      const column = 'apiKeyId' in owner ? usage.apiKeyId : usage.userId;
-      const [row] = await db
-        .select({
-          usd: sql<string | null>`sum(${usage.costUsd})`,
-          tokens: sql<
-            string | null
-          >`sum(${usage.inputTokens} + ${usage.cacheCreationInputTokens} + ${usage.outputTokens})`,
-        })
-        .from(usage)
-        .where(and(eq(column, id), gte(usage.createdAt, since)));
+      const [row] = rowsOf(
+        await db.execute(ownerSpendSince('apiKeyId' in owner ? 'api_key_id' : 'user_id', id, since)),
+      );
       return { usd: Number(row?.usd ?? 0), tokens: Number(row?.tokens ?? 0) };
     },
     async count() {

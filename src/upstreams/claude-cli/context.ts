@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { Config } from '../../config/index.js';
 import type { Logger } from '../../observability/logger.js';
 import { resolveClaudeBinary, type BinaryResolution } from './binary.js';
-import { ProcessPool, type PoolLimits } from './pool.js';
+import { ProcessPool } from './pool.js';
+import type { PoolLimits } from './pool-types.js';
 import { sweepTranscripts } from './transcript.js';
 import type { AccountSignal } from './translate.js';
 

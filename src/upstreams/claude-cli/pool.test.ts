@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../observability/logger.js';
-import { PoolBusyError, ProcessPool, type PoolLimits, type ProcessRequest } from './pool.js';
+import { ProcessPool } from './pool.js';
+import { PoolBusyError, type PoolLimits, type ProcessRequest } from './pool-types.js';
 
 /** A stand-in for `claude` that answers the initialize request and exits when stdin ends. */
 const FAKE = `

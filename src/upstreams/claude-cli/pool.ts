@@ -1,4 +1,4 @@
-import type { CancelSignal } from '../../cancel-signal.js';
+import { sleepUnlessCancelled, type CancelSignal } from '../../cancel-signal.js';
 import type { Logger } from '../../observability/logger.js';
 import {
   PoolAbortedError,
@@ -11,16 +11,6 @@ import {
 } from './pool-types.js';
 import { CliProcess, type SpawnSpec } from './process.js';
 import { SpawnRate } from './spawn-rate.js';
-
-export {
-  PoolAbortedError,
-  PoolBusyError,
-  type PoolLimits,
-  type PoolStats,
-  type ProcessLease,
-  type ProcessOrigin,
-  type ProcessRequest,
-} from './pool-types.js';
 
 /**
  * The `claude` processes of every `claude_cli` account, shared so one limit bounds the machine.
@@ -142,7 +132,7 @@ export class ProcessPool {
             'Claude Code processes are being started as fast as allowed (CLAUDE_CLI_SPAWNS_PER_SECOND).',
           );
         }
-        await sleep(wait, request.signal);
+        await sleepUnlessCancelled(wait, request.signal, () => new PoolAbortedError());
       }
       const resume = request.history !== '';
       const spec = await request.start(resume);
@@ -404,18 +394,4 @@ export class ProcessPool {
       live,
     };
   }
-}
-
-function sleep(ms: number, signal: CancelSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new PoolAbortedError());
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

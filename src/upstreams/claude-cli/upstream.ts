@@ -24,7 +24,7 @@ import {
   type AccountPaths,
   type CredentialType,
 } from './environment.js';
-import { PoolAbortedError, PoolBusyError, type ProcessLease } from './pool.js';
+import { PoolAbortedError, PoolBusyError, type ProcessLease } from './pool-types.js';
 import type { SpawnSpec } from './process.js';
 import { escapeUserContent, extendHistory, planOf, type TurnPlan } from './request-plan.js';
 import { writeTranscript } from './transcript.js';

@@ -4,6 +4,7 @@ import type { UpstreamOperation, UpstreamResponse } from '../types.js';
 import { defaultPieces, echoPieces, planAnswer } from './answer.js';
 import { describeIssues, parseOverrides, type Behavior } from './behavior.js';
 import { findDirective } from './directive.js';
+import { mediaBlockProblem } from './media-blocks.js';
 import {
   mockCountTokensRequestSchema,
   mockMessagesRequestSchema,
@@ -50,6 +51,8 @@ export async function simulate(input: SimulationInput): Promise<UpstreamResponse
   const parsed = schema.safeParse(json);
   if (!parsed.success) return reject(400, describeIssues(parsed.error));
   const messages: MockMessageParam[] = parsed.data.messages;
+  const badMedia = mediaBlockProblem(messages);
+  if (badMedia) return reject(400, badMedia);
   const userTexts = lastUserTexts(messages);
   const directive = findDirective(userTexts);
   let effective = behavior;

@@ -13,6 +13,7 @@
 import type { CallDirectory } from '../../cluster/call-directory.js';
 import type { JobControl } from '../../cluster/job-control.js';
 import { decodeError, decodeHead, isEventStream, withEventId } from '../../cluster/result-wire.js';
+import { cancelledByAdmin } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { jobIdOf, type JobSpec } from '../../queue/job.js';
 import type { JobQueue } from '../../queue/job-queue.js';
@@ -225,13 +226,20 @@ class AttemptFollower {
 
   detachFromClient(): void {
     this.signal.removeEventListener('abort', this.onAbort);
+    this.signal.addEventListener('abort', this.onAdminCancel, { once: true });
   }
+
+  /** A detached answer outlives its client, not an admin's cancel (the queue page). */
+  private readonly onAdminCancel = () => {
+    if (cancelledByAdmin(this.signal.reason)) this.onAbort();
+  };
 
   /** Stops following; with `cancel`, also tells the worker to stop (the answer is not wanted). */
   finish(cancel: boolean): void {
     if (this.done) return;
     this.done = true;
     this.signal.removeEventListener('abort', this.onAbort);
+    this.signal.removeEventListener('abort', this.onAdminCancel);
     if (!this.controller.signal.aborted) this.controller.abort();
     void this.iterator.return?.().catch(() => undefined);
     if (cancel) this.cancel();

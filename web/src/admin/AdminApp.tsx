@@ -18,7 +18,10 @@ import { AccountsPage } from './pages/AccountsPage';
 import { DashboardPage } from './pages/DashboardPage';
 import { KeysPage } from './pages/KeysPage';
 import { LogsPage } from './pages/LogsPage';
+import { QueuePage } from './pages/QueuePage';
+import { SettingsPage } from './pages/SettingsPage';
 import { UsersPage } from './pages/UsersPage';
+import { WorkersPage } from './pages/WorkersPage';
 
 interface AdminPage {
   path: string;
@@ -60,6 +63,24 @@ export const ADMIN_PAGES: readonly AdminPage[] = [
     label: 'nav.keys',
     permissions: ['keys:all'],
     render: (api) => <KeysPage api={api} />,
+  },
+  {
+    path: '/admin/workers',
+    label: 'nav.workers',
+    permissions: ['operations:read'],
+    render: (api, p) => <WorkersPage api={api} canWrite={p.includes('operations:write')} />,
+  },
+  {
+    path: '/admin/queue',
+    label: 'nav.queue',
+    permissions: ['operations:read'],
+    render: (api, p) => <QueuePage api={api} canWrite={p.includes('operations:write')} />,
+  },
+  {
+    path: '/admin/settings',
+    label: 'nav.settings',
+    permissions: ['settings:manage'],
+    render: (api) => <SettingsPage api={api} />,
   },
 ];
 

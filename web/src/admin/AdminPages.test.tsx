@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { I18nProvider } from '../i18n';
-import type { Account, AdminApi, ApiKey, Stats } from './admin-api';
+import type { Account, AdminApi, ApiKey, Stats, StatsWindow } from './admin-api';
 import { AdminLayout, pagesFor } from './AdminApp';
 import { AccountsPage } from './pages/AccountsPage';
 import { DashboardPage } from './pages/DashboardPage';
@@ -152,7 +152,7 @@ describe('dashboard', () => {
   });
 
   it('shows figures, charts and utilisation; the day window asks for 24h', async () => {
-    const load = vi.fn((_window: '1h' | '24h') => Promise.resolve(stats(36)));
+    const load = vi.fn((_window: StatsWindow) => Promise.resolve(stats(36)));
     show(<DashboardPage api={fakeApi({ stats: load })} />);
     await waitFor(() => expect(screen.getByTestId('chart-latency')).toBeTruthy());
     expect(screen.getByTestId('figure-requests').textContent).toBe('36');
@@ -161,6 +161,18 @@ describe('dashboard', () => {
     expect(screen.getByTestId('utilisation').textContent).toContain('2/4');
     fireEvent.click(screen.getByRole('button', { name: 'Last day' }));
     await waitFor(() => expect(load).toHaveBeenLastCalledWith('24h'));
+    expect(screen.queryByText(/roll-ups/)).toBeNull();
+  });
+
+  it('offers the long windows, read from roll-ups, and says their percentiles are estimates', async () => {
+    const load = vi.fn((window: StatsWindow) =>
+      Promise.resolve({ ...stats(36), window, source: 'rollups' as const }),
+    );
+    show(<DashboardPage api={fakeApi({ stats: load })} />);
+    await waitFor(() => expect(screen.getByTestId('chart-latency')).toBeTruthy());
+    fireEvent.click(screen.getByRole('button', { name: 'Last 30 days' }));
+    await waitFor(() => expect(load).toHaveBeenLastCalledWith('30d'));
+    expect(screen.getByText(/latency percentiles are estimates/)).toBeTruthy();
   });
 });
 

@@ -29,6 +29,9 @@ export interface AccountTest {
   latencyMs: number;
 }
 
+export const STATS_WINDOWS = ['1h', '24h', '7d', '30d', '90d'] as const;
+export type StatsWindow = (typeof STATS_WINDOWS)[number];
+
 export interface Aggregate {
   requests: number;
   errors: number;
@@ -46,7 +49,9 @@ export interface Aggregate {
 }
 
 export interface Stats {
-  window: '1h' | '24h';
+  window: StatsWindow;
+  /** `rollups`: the long windows, read from usage roll-ups; percentiles are estimates. */
+  source?: 'ledger' | 'rollups';
   bucketSeconds: number;
   from: string;
   to: string;
@@ -106,9 +111,80 @@ export interface AuditEntry {
   ip: string | null;
 }
 
-export type Limits = Partial<
-  Record<'requestsPerMinute' | 'tokensPerMinute' | 'maxConcurrency' | 'usdPerDay', number>
->;
+export const LIMIT_NAMES = [
+  'requestsPerMinute',
+  'tokensPerMinute',
+  'maxConcurrency',
+  'usdPerDay',
+  'usdPerMonth',
+  'tokensPerDay',
+  'tokensPerMonth',
+] as const;
+export type LimitName = (typeof LIMIT_NAMES)[number];
+export type Limits = Partial<Record<LimitName, number>>;
+
+export interface WorkerInfo {
+  id: string;
+  host: string;
+  embedded: boolean;
+  status: 'live' | 'lost';
+  state: 'running' | 'draining' | 'drained';
+  accounts: Array<{ id: string; name: string | null }>;
+  capacity: number;
+  inFlight: number | null;
+  version: string;
+  startedAt: string;
+  lastSeenAt: string;
+}
+
+export interface Workers {
+  mode: 'embedded' | 'distributed';
+  workers: WorkerInfo[];
+}
+
+export interface QueueEntry {
+  requestId: string;
+  jobId: string | null;
+  state: 'waiting' | 'active';
+  model: string;
+  stream: boolean;
+  operation: string | null;
+  apiKeyId: string | null;
+  apiKeyName: string | null;
+  userId: string | null;
+  username: string | null;
+  accountId: string | null;
+  accountName: string | null;
+  worker: string | null;
+  gateway: string | null;
+  since: string;
+  ageMs: number;
+}
+
+export interface RequestQueue {
+  mode: 'embedded' | 'distributed';
+  depth: number;
+  waiting: number;
+  active: number;
+  complete: boolean;
+  entries: QueueEntry[];
+}
+
+export interface SettingValues {
+  registrationOpen: boolean;
+  defaultKeyLimits: Limits;
+  anthropicApiOnly: boolean;
+}
+
+export interface GatewaySettings {
+  values: SettingValues;
+  defaults: SettingValues;
+  meta: Record<
+    keyof SettingValues,
+    { source: 'default' | 'database'; updatedAt: string | null; updatedBy: string | null }
+  >;
+  excludedAccounts: Array<{ id: string; name: string; kind: string }>;
+}
 
 export interface ApiKey {
   id: string;
@@ -146,7 +222,7 @@ const query = (params: Record<string, string | undefined>) => {
 
 export const adminApi = (token: Token) => ({
   me: () => call<{ permissions: string[] }>(token, 'GET', '/api/auth/me'),
-  stats: (window: '1h' | '24h') => call<Stats>(token, 'GET', `/api/admin/stats${query({ window })}`),
+  stats: (window: StatsWindow) => call<Stats>(token, 'GET', `/api/admin/stats${query({ window })}`),
   accounts: () => call<{ data: Account[] }>(token, 'GET', '/api/admin/accounts').then((r) => r.data),
   addAccount: (body: Record<string, unknown>) => call<Account>(token, 'POST', '/api/admin/accounts', body),
   updateAccount: (id: string, patch: Record<string, unknown>) =>
@@ -161,6 +237,21 @@ export const adminApi = (token: Token) => ({
   createKey: (body: Record<string, unknown>) =>
     call<{ key: ApiKey; secret: string }>(token, 'POST', '/api/admin/keys', body),
   revokeKey: (id: string) => call<ApiKey>(token, 'DELETE', `/api/admin/keys/${encodeURIComponent(id)}`),
+  updateKey: (id: string, patch: { limits?: Limits; models?: string[] | null }) =>
+    call<ApiKey>(token, 'PATCH', `/api/admin/keys/${encodeURIComponent(id)}`, patch),
+  workers: () => call<Workers>(token, 'GET', '/api/admin/workers'),
+  drainWorker: (id: string, drain: boolean) =>
+    call<WorkerInfo>(
+      token,
+      'POST',
+      `/api/admin/workers/${encodeURIComponent(id)}/${drain ? 'drain' : 'undrain'}`,
+    ),
+  queue: () => call<RequestQueue>(token, 'GET', '/api/admin/queue'),
+  cancelRequest: (id: string) =>
+    call<{ requestId: string }>(token, 'POST', `/api/admin/queue/${encodeURIComponent(id)}/cancel`),
+  settings: () => call<GatewaySettings>(token, 'GET', '/api/admin/settings'),
+  updateSettings: (patch: Partial<SettingValues>) =>
+    call<GatewaySettings>(token, 'PATCH', '/api/admin/settings', patch),
   users: () => call<{ data: AdminUser[] }>(token, 'GET', '/api/admin/users').then((r) => r.data),
   createUser: (body: Record<string, unknown>) =>
     call<{ user: AdminUser; password?: string }>(token, 'POST', '/api/admin/users', body),

@@ -1,3 +1,4 @@
+import type { AttachmentRef } from './chat-socket';
 import { call } from './client';
 
 export interface Conversation {
@@ -16,6 +17,8 @@ export interface StoredMessage {
   requestId: string | null;
   state: 'complete' | 'stopped' | 'error' | null;
   error: { type: string; message: string } | null;
+  /** Files a question carried (docs/web-chat-resume-uploads.md). */
+  attachments?: AttachmentRef[];
   createdAt: string;
 }
 

@@ -28,7 +28,7 @@ export class ApiError extends Error {
 
 const CSRF = { 'x-switchyard-csrf': '1' };
 
-async function errorOf(response: Response): Promise<ApiError> {
+export async function errorOf(response: Response): Promise<ApiError> {
   try {
     const body = (await response.json()) as { error?: { type?: string; message?: string } };
     return new ApiError(

@@ -22,6 +22,7 @@ function show(conversations: Resource<Conversation[]>) {
     onPin: vi.fn(),
     onDelete: vi.fn(),
     onRetry: vi.fn(),
+    onExport: vi.fn(),
   };
   render(
     <I18nProvider language="en">
@@ -71,5 +72,15 @@ describe('ConversationList', () => {
     expect(screen.getByText('Delete “First” and all its messages?')).toBeTruthy();
     fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Delete' }));
     expect(handlers.onDelete).toHaveBeenCalledWith('a');
+  });
+
+  it('exports a conversation as JSON or Markdown from its menu', () => {
+    const handlers = show({ status: 'ready', data: [conversation('a', 'First'), conversation('b', null)] });
+    const items = screen.getAllByTestId('conversation-item');
+    fireEvent.click(within(items[1] as HTMLElement).getByLabelText('Export'));
+    expect(screen.getByTestId('export-json').textContent).toBe('JSON (can be imported again)');
+    fireEvent.click(screen.getByTestId('export-markdown'));
+    expect(handlers.onExport).toHaveBeenCalledWith('b', 'markdown');
+    expect(handlers.onSelect).not.toHaveBeenCalled();
   });
 });

@@ -6,13 +6,16 @@ import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
 import IconButton from '@mui/material/IconButton';
 import List from '@mui/material/List';
+import Menu from '@mui/material/Menu';
+import MenuItem from '@mui/material/MenuItem';
 import ListItemButton from '@mui/material/ListItemButton';
 import ListItemText from '@mui/material/ListItemText';
 import TextField from '@mui/material/TextField';
 import Tooltip from '@mui/material/Tooltip';
 import type { Conversation } from '../api/chat-api';
+import type { ExportFormat } from '../api/history-api';
 import type { Resource } from '../api/use-resource';
-import { DeleteIcon, EditIcon, PinIcon } from '../components/icons';
+import { DeleteIcon, DownloadIcon, EditIcon, PinIcon } from '../components/icons';
 import { Empty, Failed, Loading } from '../components/StateViews';
 import { useI18n } from '../i18n';
 
@@ -24,6 +27,8 @@ export interface ConversationListProps {
   onPin(id: string, pinned: boolean): void;
   onDelete(id: string): void;
   onRetry(): void;
+  /** Downloads the conversation (docs/chat-history.md); without it, no export button. */
+  onExport?: (id: string, format: ExportFormat) => void;
 }
 
 export function ConversationList(props: ConversationListProps) {
@@ -31,6 +36,7 @@ export function ConversationList(props: ConversationListProps) {
   const [renaming, setRenaming] = useState<Conversation | undefined>();
   const [title, setTitle] = useState('');
   const [deleting, setDeleting] = useState<Conversation | undefined>();
+  const [exporting, setExporting] = useState<{ id: string; anchor: HTMLElement } | undefined>();
   const { conversations } = props;
   if (conversations.status === 'loading') return <Loading />;
   if (conversations.status === 'error')
@@ -78,6 +84,17 @@ export function ConversationList(props: ConversationListProps) {
                   <EditIcon fontSize="inherit" />
                 </IconButton>
               </Tooltip>
+              {props.onExport && (
+                <Tooltip title={t('history.export')}>
+                  <IconButton
+                    size="small"
+                    aria-label={t('history.export')}
+                    onClick={(event) => setExporting({ id: c.id, anchor: event.currentTarget })}
+                  >
+                    <DownloadIcon fontSize="inherit" />
+                  </IconButton>
+                </Tooltip>
+              )}
               <Tooltip title={t('chat.delete')}>
                 <IconButton size="small" aria-label={t('chat.delete')} onClick={() => setDeleting(c)}>
                   <DeleteIcon fontSize="inherit" />
@@ -87,6 +104,24 @@ export function ConversationList(props: ConversationListProps) {
           </ListItemButton>
         ))}
       </List>
+      <Menu
+        anchorEl={exporting?.anchor}
+        open={exporting !== undefined}
+        onClose={() => setExporting(undefined)}
+      >
+        {(['json', 'markdown'] as const).map((format) => (
+          <MenuItem
+            key={format}
+            data-testid={`export-${format}`}
+            onClick={() => {
+              if (exporting) props.onExport?.(exporting.id, format);
+              setExporting(undefined);
+            }}
+          >
+            {format === 'json' ? t('history.exportJson') : t('history.exportMarkdown')}
+          </MenuItem>
+        ))}
+      </Menu>
       <Dialog open={renaming !== undefined} onClose={() => setRenaming(undefined)}>
         <form
           onSubmit={(event) => {

@@ -7,10 +7,16 @@ import { chatApi, type StoredMessage } from '../api/chat-api';
 import { useAuth } from '../api/auth';
 import { useResource } from '../api/use-resource';
 import { ConversationList } from '../chat/ConversationList';
+import { HistoryPanel } from '../chat/HistoryPanel';
+import { useFocusMessage } from '../chat/use-focus-message';
+import { historyApi } from '../api/history-api';
 import { Composer } from '../chat/Composer';
 import { MessageList } from '../chat/MessageList';
-import { chatReducer, streamingAnswer } from '../chat/chat-state';
+import { chatReducer, streamingAnswer, type ShownAttachment } from '../chat/chat-state';
 import { useChatSocket } from '../chat/use-chat-socket';
+import { useResumeRecovery } from '../chat/use-resume-recovery';
+import { attachmentLoader } from '../chat/attachment-loader';
+import { uploadAttachment } from '../api/attachments-api';
 import { AddIcon } from '../components/icons';
 import { Empty, Failed, Loading } from '../components/StateViews';
 import { useI18n } from '../i18n';
@@ -26,6 +32,7 @@ export function ChatPage() {
   const tokenOf = useRef(auth.token);
   tokenOf.current = auth.token;
   const api = useMemo(() => chatApi(() => tokenOf.current()), []);
+  const archive = useMemo(() => historyApi(() => tokenOf.current()), []);
 
   const [conversations, reloadConversations] = useResource(api.list, 'conversations');
   const [models] = useResource(api.models, 'models');
@@ -45,29 +52,44 @@ export function ChatPage() {
     selectedId ?? 'none',
   );
   const [messages, dispatch] = useReducer(chatReducer, []);
+  // A search result opens its conversation at the message (docs/chat-history.md).
+  const focusMessage = useFocusMessage(messages);
   useEffect(() => {
     if (history.status === 'ready') dispatch({ type: 'loaded', messages: history.data });
   }, [history]);
 
+  const recover = useResumeRecovery(reloadHistory, streamingAnswer(messages) !== undefined);
   const { socket, status } = useChatSocket(
     auth.token,
     (event) => {
       dispatch({ type: 'event', event });
       // A first answer names the conversation; finished ones reorder the list.
       if (event.type === 'done' || event.type === 'error') reloadConversations();
+      if (event.type === 'resume_failed') recover();
     },
     () => void auth.signOut(),
   );
+  // Answers under way show they are waiting for the socket (it resumes them when it is back).
+  useEffect(() => dispatch({ type: 'connection', status }), [status]);
+  const loader = useMemo(() => attachmentLoader(() => tokenOf.current()), []);
 
   // A question waits until its conversation's history is on screen, so loading cannot wipe it.
-  const [pending, setPending] = useState<{ conversationId: string; text: string } | undefined>();
+  const [pending, setPending] = useState<
+    { conversationId: string; text: string; attachments: ShownAttachment[] } | undefined
+  >();
   useEffect(() => {
     if (!pending || pending.conversationId !== selectedId || history.status !== 'ready') return;
     setPending(undefined);
     const ref = crypto.randomUUID();
-    dispatch({ type: 'asked', ref, text: pending.text });
+    dispatch({ type: 'asked', ref, text: pending.text, attachments: pending.attachments });
     socket.current
-      ?.send({ ref, conversationId: pending.conversationId, model, content: pending.text })
+      ?.send({
+        ref,
+        conversationId: pending.conversationId,
+        model,
+        content: pending.text,
+        attachments: pending.attachments.map((a) => a.id),
+      })
       .catch((error: unknown) =>
         dispatch({
           type: 'event',
@@ -97,9 +119,9 @@ export function ChatPage() {
       return undefined;
     }
   };
-  const send = async (text: string) => {
+  const send = async (text: string, attachments: ShownAttachment[]) => {
     const conversationId = selectedId ?? (await newChat());
-    if (conversationId) setPending({ conversationId, text });
+    if (conversationId) setPending({ conversationId, text, attachments });
   };
   const streaming = streamingAnswer(messages);
 
@@ -121,18 +143,28 @@ export function ChatPage() {
           </Button>
         </Box>
         <Divider />
-        <ConversationList
-          conversations={conversations}
-          selectedId={selectedId}
-          onSelect={(id) => navigate(`/c/${id}`)}
-          onRename={(id, title) => void act(api.update(id, { title }))}
-          onPin={(id, pinned) => void act(api.update(id, { pinned }))}
-          onDelete={(id) => {
-            if (id === selectedId) navigate('/');
-            void act(api.remove(id));
+        <HistoryPanel
+          api={archive}
+          onImported={reloadConversations}
+          onOpen={(conversationId, messageId) => {
+            focusMessage(messageId);
+            navigate(`/c/${conversationId}`);
           }}
-          onRetry={reloadConversations}
-        />
+        >
+          <ConversationList
+            conversations={conversations}
+            selectedId={selectedId}
+            onSelect={(id) => navigate(`/c/${id}`)}
+            onRename={(id, title) => void act(api.update(id, { title }))}
+            onPin={(id, pinned) => void act(api.update(id, { pinned }))}
+            onDelete={(id) => {
+              if (id === selectedId) navigate('/');
+              void act(api.remove(id));
+            }}
+            onRetry={reloadConversations}
+            onExport={(id, format) => void act(archive.exportOne(id, format))}
+          />
+        </HistoryPanel>
       </Box>
       <Box component="main" sx={{ flex: 1, display: 'flex', flexDirection: 'column', minWidth: 0 }}>
         {status !== 'open' && (
@@ -153,7 +185,7 @@ export function ChatPage() {
           ) : messages.length === 0 ? (
             <Empty text={selectedId ? t('chat.empty') : t('chat.pick')} />
           ) : (
-            <MessageList messages={messages} />
+            <MessageList messages={messages} attachments={loader} />
           )}
         </Box>
         <Composer
@@ -161,7 +193,8 @@ export function ChatPage() {
           model={model}
           onModel={chooseModel}
           streaming={streaming !== undefined}
-          onSend={(text) => void send(text)}
+          onSend={(text, attachments) => void send(text, attachments)}
+          onUpload={(file) => uploadAttachment(() => tokenOf.current(), file)}
           onStop={() => streaming?.requestId && socket.current?.stop(streaming.requestId)}
         />
       </Box>

@@ -7,12 +7,14 @@ import ToggleButtonGroup from '@mui/material/ToggleButtonGroup';
 import Typography from '@mui/material/Typography';
 import { lazy, Suspense, useMemo, useState } from 'react';
 import { Empty, Failed, Loading } from '../../components/StateViews';
-import type { AdminApi, Stats } from '../admin-api';
+import { STATS_WINDOWS, type AdminApi, type Stats, type StatsWindow } from '../admin-api';
 import { useAdminT, type AdminT } from '../i18n';
 import { usePolling } from '../use-polling';
 
 const TimeChart = lazy(() => import('./TimeChart'));
 export const REFRESH_MS = 5_000;
+/** The long windows read roll-ups that change hourly: no need to ask every 5 s. */
+const LONG_REFRESH_MS = 60_000;
 
 const fmt = (value: number | null, digits = 0) => (value === null ? '–' : value.toFixed(digits));
 
@@ -112,6 +114,11 @@ export function DashboardView({ stats, t }: { stats: Stats; t: AdminT }) {
         <Figure testId="figure-queue" label={t('dash.queueDepth')} value={String(live.queueDepth)} />
         <Figure testId="figure-cost" label={t('dash.cost')} value={fmt(totals.costUsd, 4)} />
       </Box>
+      {stats.source === 'rollups' && (
+        <Typography variant="caption" color="text.secondary" component="p" sx={{ mb: 1 }}>
+          {t('dash.estimated')}
+        </Typography>
+      )}
       {totals.requests === 0 ? <Empty text={t('dash.noTraffic')} /> : <Charts stats={stats} t={t} />}
       <Typography variant="subtitle2" sx={{ mt: 2 }}>
         {t('dash.utilisation')}
@@ -150,19 +157,23 @@ export function DashboardView({ stats, t }: { stats: Stats; t: AdminT }) {
 
 export function DashboardPage({ api }: { api: AdminApi }) {
   const t = useAdminT();
-  const [window, setWindow] = useState<'1h' | '24h'>('1h');
-  const [stats, reload] = usePolling(() => api.stats(window), window, REFRESH_MS);
+  const [window, setWindow] = useState<StatsWindow>('1h');
+  const refreshMs = window === '1h' || window === '24h' ? REFRESH_MS : LONG_REFRESH_MS;
+  const [stats, reload] = usePolling(() => api.stats(window), window, refreshMs);
   return (
     <Box>
       <ToggleButtonGroup
         size="small"
         exclusive
         value={window}
-        onChange={(_e, value: '1h' | '24h' | null) => value && setWindow(value)}
+        onChange={(_e, value: StatsWindow | null) => value && setWindow(value)}
         sx={{ mb: 2 }}
       >
-        <ToggleButton value="1h">{t('window.1h')}</ToggleButton>
-        <ToggleButton value="24h">{t('window.24h')}</ToggleButton>
+        {STATS_WINDOWS.map((w) => (
+          <ToggleButton key={w} value={w}>
+            {t(`window.${w}`)}
+          </ToggleButton>
+        ))}
       </ToggleButtonGroup>
       {stats.status === 'loading' ? (
         <Loading />

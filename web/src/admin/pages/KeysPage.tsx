@@ -1,4 +1,4 @@
-/** /admin/keys: every user's keys; create one with limits and models (secret shown once), revoke. */
+/** /admin/keys: every user's keys; create one with limits and models (secret shown once), edit its limits, revoke. */
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
@@ -19,6 +19,7 @@ import { useResource } from '../../api/use-resource';
 import { Empty, Failed, Loading } from '../../components/StateViews';
 import type { AdminApi, AdminUser, ApiKey } from '../admin-api';
 import { useAdminT } from '../i18n';
+import { KeyLimitsDialog } from './KeyLimitsDialog';
 
 const LIMIT_FIELDS = [
   ['requestsPerMinute', 'keys.rpm'],
@@ -138,6 +139,7 @@ export function KeysPage({ api }: { api: AdminApi }) {
     return { keys, users };
   }, 'keys');
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<ApiKey>();
   const [error, setError] = useState<string>();
   if (data.status === 'loading') return <Loading />;
   if (data.status === 'error') return <Failed message={data.message} onRetry={reload} />;
@@ -174,21 +176,33 @@ export function KeysPage({ api }: { api: AdminApi }) {
                 <TableCell data-testid="key-row-name">{k.name}</TableCell>
                 <TableCell>{k.prefix}</TableCell>
                 <TableCell>{owners.get(k.userId) ?? k.userId}</TableCell>
-                <TableCell>{limitsText(k)}</TableCell>
+                <TableCell data-testid="key-row-limits">{limitsText(k)}</TableCell>
                 <TableCell>{k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString() : '–'}</TableCell>
                 <TableCell>
                   {k.revokedAt ? (
                     t('keys.revoked')
                   ) : (
-                    <Button size="small" color="error" onClick={() => void revoke(k)}>
-                      {t('keys.revoke')}
-                    </Button>
+                    <>
+                      <Button size="small" onClick={() => setEditing(k)} data-testid="key-edit">
+                        {t('keys.editLimits')}
+                      </Button>
+                      <Button size="small" color="error" onClick={() => void revoke(k)}>
+                        {t('keys.revoke')}
+                      </Button>
+                    </>
                   )}
                 </TableCell>
               </TableRow>
             ))}
           </TableBody>
         </Table>
+      )}
+      {editing && (
+        <KeyLimitsDialog
+          apiKey={editing}
+          onSave={(patch) => api.updateKey(editing.id, patch).then(reload)}
+          onClose={() => setEditing(undefined)}
+        />
       )}
       {creating && (
         <CreateKeyDialog
