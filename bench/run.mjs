@@ -36,7 +36,8 @@ import { createPgDatabase, dropAllDatabases, startSwitchyard } from './lib/switc
 import { probeTtfb } from './lib/ttfb.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = join(ROOT, 'dist', 'main.js');
+// BENCH_MAIN: another build of the server (A/B runs of a change) instead of dist/main.js.
+const MAIN = process.env.BENCH_MAIN ?? join(ROOT, 'dist', 'main.js');
 const WORK = join(ROOT, '.bench', 'latest');
 const RESULTS_FILE = join(ROOT, 'bench', 'results', 'latest.md');
 

@@ -36,6 +36,7 @@ import { bootstrap, type BootstrapResult } from './services/bootstrap.js';
 import { ChatAttachmentsService } from './services/chat-attachments.js';
 import { conversationHistoryServices } from './services/conversation-history-services.js';
 import { ConversationsService } from './services/conversations.js';
+import { sealedConversationRepositories } from './store/sealed-conversations.js';
 import { UsageReportsService } from './services/usage-reports.js';
 import type { UsageRetentionService } from './services/usage-retention.js';
 import { startUsageRetention } from './retention/schedule.js';
@@ -217,7 +218,11 @@ export async function createRuntime(
       );
     }
   }
-  const chatAttachments = new ChatAttachmentsService(store.chatAttachments, config.chat.upload);
+  // CONVERSATION_ENCRYPTION (docs/conversation-encryption.md): the chat's services see plaintext only.
+  const chatStore = sealedConversationRepositories(store, secretBox, config.chat.encryption, (error) =>
+    logger.error({ err: error }, 'stored conversation content cannot be decrypted'),
+  );
+  const chatAttachments = new ChatAttachmentsService(chatStore.chatAttachments, config.chat.upload);
   ledger.start();
   usageGauges.start();
   const usageRetention = startUsageRetention(config.usage.retention, store, logger, metrics.registry);
@@ -284,10 +289,19 @@ export async function createRuntime(
       })),
     },
     web: {
-      conversations: new ConversationsService(store.conversations),
+      conversations: new ConversationsService(chatStore.conversations),
       attachments: chatAttachments,
-      history: conversationHistoryServices(store, chatAttachments.limits),
-      resume: { graceMs: config.chat.resumeGraceMs, maxBytes: config.chat.resumeMaxBytes },
+      history: conversationHistoryServices(chatStore, chatAttachments.limits, config.chat.encryption),
+      resume: {
+        graceMs: config.chat.resumeGraceMs,
+        maxBytes: config.chat.resumeMaxBytes,
+        // Distributed mode: chat answers resume and stop through any gateway.
+        shared: cluster && {
+          results: cluster.parts.results,
+          control: cluster.parts.control,
+          ttlMs: config.cluster.resultStream.ttlMs,
+        },
+      },
     },
     requestEvents: resumable?.source ?? cluster?.requestEvents,
     http: {

@@ -46,4 +46,16 @@ export function registerOperationsCommands(program: Command): void {
     .action((options: { newKeyEnv?: string; finish?: boolean; batchSize: number }) =>
       runCommand(async () => (await import('./rotate-master-key.js')).rotateMasterKeyCommand(options)),
     );
+
+  program
+    .command('conversations')
+    .description('stored web chat conversations')
+    .command('encrypt')
+    .description('seal conversation rows stored in plaintext with the master key (CONVERSATION_ENCRYPTION)')
+    .option('--batch-size <n>', 'rows read per batch', positive, 100)
+    .action((options: { batchSize: number }) =>
+      runCommand(async () =>
+        (await import('./conversations-encrypt.js')).encryptConversationsCommand(options),
+      ),
+    );
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { resealConversations, staleConversationRows } from '../backup/reseal-conversations.js';
 import { resealCredentials, type ResealReport } from '../backup/reseal-credentials.js';
 import { sqlOf } from '../backup/sql.js';
 import { readNamedSecret, type Config } from '../config/index.js';
@@ -32,17 +33,21 @@ function newKeyOf(options: RotateOptions): Buffer | undefined {
   return key;
 }
 
-/** Envelopes not yet sealed under the key with this id (v1 envelopes name no key: they count). */
+/**
+ * Envelopes not yet sealed under the key with this id (v1 envelopes name no key: they count),
+ * credentials and sealed conversation rows together.
+ */
 async function staleCount(store: Store, keyId: string): Promise<number> {
   const prefix = `v2:${keyId}:`;
   const [row] = await sqlOf(store).query<{ n: number }>(sql`
     select count(*)::int as n from accounts
     where encrypted_credential is not null and left(encrypted_credential, ${prefix.length}) <> ${prefix}`);
-  return row?.n ?? 0;
+  return (row?.n ?? 0) + (await staleConversationRows(store, keyId));
 }
 
 async function reseal(store: Store, box: SecretBox, batchSize: number): Promise<ResealReport> {
   const report = await resealCredentials(store, box, batchSize);
+  const conversations = await resealConversations(store, box, batchSize);
   await store.audit.append({
     actorType: 'cli',
     actorId: null,
@@ -50,7 +55,13 @@ async function reseal(store: Store, box: SecretBox, batchSize: number): Promise<
     targetType: null,
     targetId: null,
     ip: null,
-    details: { keyId: box.keyId, resealed: report.resealed, unreadable: report.unreadable },
+    details: {
+      keyId: box.keyId,
+      resealed: report.resealed,
+      unreadable: report.unreadable,
+      conversationRowsResealed: conversations.resealed,
+      conversationRowsUnreadable: conversations.unreadable,
+    },
   });
   say(
     `Re-encrypted ${report.resealed} credential(s) under key ${box.keyId}; ${report.current} already were` +
@@ -59,6 +70,13 @@ async function reseal(store: Store, box: SecretBox, batchSize: number): Promise<
         : '') +
       '.',
   );
+  if (conversations.resealed + conversations.current + conversations.unreadable > 0) {
+    say(
+      `Re-encrypted ${conversations.resealed} sealed conversation row(s); ${conversations.current} already were` +
+        (conversations.unreadable > 0 ? `; ${conversations.unreadable} open with neither key` : '') +
+        '.',
+    );
+  }
   return report;
 }
 
@@ -95,12 +113,12 @@ async function rotateEnvironmentKey(config: Config, options: RotateOptions): Pro
     const stale = await staleCount(store, box.keyId);
     if (options.finish && stale > 0) {
       throw new CliError(
-        `${stale} credential(s) are still not under the new key; SWITCHYARD_PREVIOUS_MASTER_KEY is still needed.`,
+        `${stale} sealed value(s) (credentials, conversation rows) are still not under the new key; SWITCHYARD_PREVIOUS_MASTER_KEY is still needed.`,
       );
     }
     say(
       stale > 0
-        ? `${stale} credential(s) are still not under the new key (changed meanwhile, or sealed under another key). Run this again.`
+        ? `${stale} sealed value(s) (credentials, conversation rows) are still not under the new key (changed meanwhile, or sealed under another key). Run this again.`
         : options.finish
           ? 'Every credential is under the new key: remove SWITCHYARD_PREVIOUS_MASTER_KEY from the environment at the next restart.'
           : 'Every credential is under the new key. Run `switchyard rotate-master-key --finish` once every process runs with the new key.',
@@ -136,13 +154,15 @@ async function rotateKeyFile(config: Config, options: RotateOptions): Promise<vo
         restarted or done so, run \`switchyard rotate-master-key --finish\` to retire master.key.previous.
         Keep a copy of it with backups taken before the rotation: their credentials are sealed under it.` +
           (stale > 0
-            ? `\n${stale} credential(s) are still not under the new key; --finish will retry them.`
+            ? `\n${stale} sealed value(s) (credentials, conversation rows) are still not under the new key; --finish will retry them.`
             : ''),
       );
       return;
     }
     if (stale > 0) {
-      throw new CliError(`${stale} credential(s) still need the previous key; master.key.previous was kept.`);
+      throw new CliError(
+        `${stale} sealed value(s) (credentials, conversation rows) still need the previous key; master.key.previous was kept.`,
+      );
     }
     await removePreviousKeyFile(config.dataDir);
     say('Every credential is under the new key; master.key.previous was removed.');

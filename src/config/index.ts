@@ -56,6 +56,8 @@ export interface ChatConfig {
   resumeGraceMs: number;
   resumeMaxBytes: number;
   upload: { imageMaxBytes: number; pdfMaxBytes: number };
+  /** CONVERSATION_ENCRYPTION: seal conversation content written from now on. */
+  encryption: boolean;
 }
 
 export interface AuthConfig {
@@ -201,6 +203,7 @@ export function loadConfig(env: Env = process.env): Config {
       resumeGraceMs: raw.CHAT_RESUME_GRACE_MS,
       resumeMaxBytes: raw.CHAT_RESUME_MAX_BYTES,
       upload: { imageMaxBytes: raw.CHAT_UPLOAD_IMAGE_MAX_BYTES, pdfMaxBytes: raw.CHAT_UPLOAD_PDF_MAX_BYTES },
+      encryption: raw.CONVERSATION_ENCRYPTION,
     },
     stream: { pingAfterMs: raw.STREAM_PING_AFTER_MS, pingIntervalMs: raw.STREAM_PING_INTERVAL_MS },
     usage: {

@@ -153,6 +153,8 @@ export const configSchema = z.object({
   CHAT_RESUME_GRACE_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   /** Web chat answers' events kept in memory for resumes, all answers together (oldest dropped first). */
   CHAT_RESUME_MAX_BYTES: z.coerce.number().int().min(1_048_576).default(33_554_432),
+  /** New chat titles, messages and files are sealed with the master key (docs/conversation-encryption.md). */
+  CONVERSATION_ENCRYPTION: flag.default(false),
   /** Largest image a chat message may carry (the Messages API takes 5 MB per image). */
   CHAT_UPLOAD_IMAGE_MAX_BYTES: z.coerce.number().int().min(1_024).max(5_242_880).default(5_242_880),
   /** Largest PDF a chat message may carry (base64 grows it by a third; requests stop at 32 MB). */

@@ -1,6 +1,6 @@
 import type { KeyLimits } from '../identity/key-limits.js';
 import type { MessagesRequest } from '../protocols/anthropic/messages-schema.js';
-import type { TokenUsage } from '../protocols/anthropic/usage.js';
+import type { StreamMeter, TokenUsage } from '../protocols/anthropic/usage.js';
 import type { UpstreamOperation } from '../upstreams/types.js';
 
 /**
@@ -71,6 +71,12 @@ export interface ResponseSink {
   write(chunk: Buffer | string): Promise<void> | undefined;
   end(chunk?: Buffer | string): void;
   onClose(listener: () => void): void;
+  /**
+   * A sink that parses the SSE stream anyway (a translating one) may meter it in the same pass.
+   * The relay then pushes each upstream chunk into this meter and hands the same chunk object to
+   * `write`/`end` right after; anything else written is not metered.
+   */
+  streamMeter?(): StreamMeter;
 }
 
 /** What happened, for the ledger, metrics and the log line. */

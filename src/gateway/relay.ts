@@ -54,7 +54,7 @@ async function relayStream(
   if (!sink.headersSent) {
     sink.start(200, withModelHeader({ ...SSE_HEADERS, 'request-id': call.requestId }, summary.model, call));
   }
-  const meter = new StreamUsageMeter();
+  const meter = sink.streamMeter?.() ?? new StreamUsageMeter();
   try {
     for await (const chunk of response.body) {
       if (meter.completed) continue; // nothing follows message_stop; drain so the connection is reused

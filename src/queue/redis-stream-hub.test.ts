@@ -33,7 +33,13 @@ function scriptedConnections() {
     while (reads.length === 0) await new Promise<void>((resolve) => (arrived = resolve));
     return reads.shift()!;
   };
-  return { blocking: blocking as unknown as Redis, command: command as unknown as Redis, nextRead };
+  const readsWaiting = () => reads.length;
+  return {
+    blocking: blocking as unknown as Redis,
+    command: command as unknown as Redis,
+    nextRead,
+    readsWaiting,
+  };
 }
 
 describe('RedisStreamHub', () => {
@@ -64,8 +70,24 @@ describe('RedisStreamHub', () => {
     await reading;
     expect(seen).toEqual([10, 11, 12, 13, 14, 15, 16]);
     await ahead.return(undefined);
-    void hub.close();
-    (await nextRead().catch(() => undefined))?.reply(null);
+    await hub.close();
+  });
+
+  it('drops a follower once its last entry is read: no XREAD is left blocking on a finished stream', async () => {
+    const { blocking, command, nextRead, readsWaiting } = scriptedConnections();
+    const hub = new RedisStreamHub(command, blocking);
+    const seen: string[] = [];
+    const reading = (async () => {
+      for await (const e of hub.follow('s', 's', 0, new AbortController().signal)) seen.push(e.kind);
+    })();
+    const read = await nextRead();
+    read.reply([[Buffer.from('s'), [entry(1, 'head'), entry(2), entry(3, 'end')]]]);
+    await reading;
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual(['head', 'data', 'end']);
+    // The next request's follower would otherwise have to CLIENT UNBLOCK that read first.
+    expect(readsWaiting()).toBe(0);
+    await hub.close();
   });
 
   it('still reports entries trimmed away from under a follower', async () => {

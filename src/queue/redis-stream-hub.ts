@@ -201,6 +201,10 @@ export class RedisStreamHub {
       }
       follower.buffered.push(...fresh);
       follower.position = fresh[fresh.length - 1]!.seq;
+      // Done with now, not when its reader gets round to it: otherwise the loop XREADs this stream
+      // once more, blocks on it, and the next follower has to CLIENT UNBLOCK it (two commands and a
+      // round trip on every request).
+      if (TERMINAL_KINDS.has(fresh[fresh.length - 1]!.kind)) this.remove(follower);
       follower.wake?.();
     }
   }

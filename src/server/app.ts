@@ -23,6 +23,7 @@ import {
 } from './routes/chat-completions.js';
 import { registerChatAttachmentRoutes } from './routes/chat-attachments.js';
 import { registerChatSocket } from './routes/chat-socket.js';
+import type { SharedChatParts } from './chat/shared-turns.js';
 import { registerConversationHistoryRoutes } from './routes/conversation-history.js';
 import { registerConversationRoutes } from './routes/conversations.js';
 import { registerHealthRoutes, type HealthDeps } from './routes/health.js';
@@ -66,7 +67,12 @@ export interface AppDeps {
     /** History search, export and import (docs/chat-history.md). */
     history: ConversationHistoryServices;
     /** Resuming answers after a dropped socket (docs/web-chat-resume-uploads.md). */
-    resume: { graceMs: number; maxBytes: number };
+    resume: {
+      graceMs: number;
+      maxBytes: number;
+      /** Distributed mode: resume and stop answers through any gateway (chat/shared-turns.ts). */
+      shared?: (SharedChatParts & { ttlMs: number }) | undefined;
+    };
   };
   /** Timeouts, TLS and CORS (see server/hardening/). */
   http: { server: ServerOptions; corsOrigins: readonly string[]; trustedProxies?: readonly string[] };
@@ -185,6 +191,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     attachments: deps.web.attachments,
     resumeGraceMs: deps.web.resume.graceMs,
     resumeMaxBytes: deps.web.resume.maxBytes,
+    resumeShared: deps.web.resume.shared,
     sessions: deps.admin.sessions,
     logger: deps.logger,
     requestDeadlineMs: deps.messages.requestDeadlineMs,

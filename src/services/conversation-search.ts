@@ -11,6 +11,7 @@ import type {
   MessageSearchHit,
   MessageSearchMatch,
 } from '../store/types.js';
+import { scanMessages } from './conversation-scan.js';
 import { parseInput } from './parse-input.js';
 import { queryWords, snippetOf, substringPattern, wordPattern, type Snippet } from './search-snippet.js';
 
@@ -39,6 +40,8 @@ export interface SearchPageView {
   /** How the query was matched: as words, or by substring (CJK). Null for an empty query. */
   match: MessageSearchMatch['kind'] | null;
   next_cursor: string | null;
+  /** Only when searching by scan (sealed conversations): older messages were not searched. */
+  partial?: boolean;
 }
 
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
@@ -78,8 +81,15 @@ export function decodeCursor(cursor: string): MessageSearchCursor {
   return { rank, createdAt: new Date(at), messageId };
 }
 
+/** Messages a scanning search opens at most per request (docs/conversation-encryption.md). */
+export const SCAN_MAX = 5_000;
+
 export class ConversationSearchService {
-  constructor(private readonly repository: ConversationHistoryRepository) {}
+  constructor(
+    private readonly repository: ConversationHistoryRepository,
+    /** Set when conversations are sealed: search by scanning the newest messages in the server. */
+    private readonly scan?: { max: number },
+  ) {}
 
   async search(userId: string, raw: unknown): Promise<SearchPageView> {
     const input = parseInput(searchQueryInput, raw ?? {});
@@ -87,11 +97,10 @@ export class ConversationSearchService {
     if (!match) return { data: [], match: null, next_cursor: null };
     const limit = input.limit ?? PAGE_DEFAULT;
     const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
-    const hits = await this.repository.search(userId, match, {
-      // One more than asked tells whether another page exists.
-      limit: limit + 1,
-      ...(after ? { after } : {}),
-    });
+    // One more than asked tells whether another page exists.
+    const wanted = { limit: limit + 1, ...(after ? { after } : {}) };
+    const scanned = this.scan && (await scanMessages(this.repository, userId, match, wanted, this.scan.max));
+    const hits = scanned ? scanned.hits : await this.repository.search(userId, match, wanted);
     const page = hits.slice(0, limit);
     const last = page.at(-1);
     const pattern =
@@ -107,6 +116,7 @@ export class ConversationSearchService {
       })),
       match: match.kind,
       next_cursor: hits.length > limit && last ? encodeCursor(last) : null,
+      ...(scanned ? { partial: scanned.partial } : {}),
     };
   }
 }

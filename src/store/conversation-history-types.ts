@@ -39,7 +39,22 @@ export interface ImportedConversation {
   attachments: Array<Omit<ChatAttachmentRecord, 'userId'>>;
 }
 
+/** A message with its conversation's title, for searches that scan in the server. */
+export interface RecentMessage {
+  messageId: string;
+  conversationId: string;
+  conversationTitle: string | null;
+  role: 'user' | 'assistant';
+  createdAt: Date;
+  content: unknown;
+}
+
 export interface ConversationHistoryRepository {
+  /** The user's own messages, newest first, those older than `before` (a keyset page). */
+  recentMessages(
+    userId: string,
+    page: { limit: number; before?: { createdAt: Date; messageId: string } },
+  ): Promise<RecentMessage[]>;
   /** The user's own messages that match, best first; never another user's. */
   search(
     userId: string,

@@ -47,7 +47,7 @@ export function createStore(
     oidcIdentities: oidcIdentityRepository(db),
     models: modelRepository(db),
     conversations: conversationRepository(db),
-    conversationHistory: onReplica(conversationHistoryRepository, ['search']),
+    conversationHistory: onReplica(conversationHistoryRepository, ['search', 'recentMessages']),
     chatAttachments: chatAttachmentRepository(db),
     settings: settingsRepository(db),
     ...(replica ? { replica } : {}),

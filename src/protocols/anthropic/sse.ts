@@ -63,7 +63,7 @@ export class SseParser {
   private eventAt(text: string, from: number, to: number): void {
     for (const head of this.heads) {
       if (!text.startsWith(head.line, from)) continue;
-      if (!head.nameOnly) this.parseBlock(text, from, to);
+      if (!head.nameOnly) this.dataAt(text, head, from, to);
       else {
         const data = text.indexOf('\ndata:', from);
         if (data !== -1 && data < to) this.onEvent({ event: head.name, data: '' });
@@ -77,6 +77,23 @@ export class SseParser {
       const last = text.charCodeAt(lineEnd - 1);
       // A plain name that is not wanted: nothing to do. Spacing around it is for the line parser.
       if (lineEnd > from + 7 && first !== SPACE && first !== TAB && last !== SPACE && last !== TAB) return;
+    }
+    this.parseBlock(text, from, to);
+  }
+
+  /**
+   * A wanted event in text[from, to) that begins with its name line: one `data: ` line (what
+   * Anthropic sends) is handed over as it stands, anything else goes through the line parser.
+   */
+  private dataAt(text: string, head: Head, from: number, to: number): void {
+    const dataFrom = from + head.line.length;
+    if (dataFrom < to && text.startsWith('data: ', dataFrom)) {
+      const valueFrom = dataFrom + 6;
+      // text[to] is the blank line's first LF, so a later newline is never missed.
+      if (text.indexOf('\n', valueFrom) >= to) {
+        this.onEvent({ event: head.name, data: text.slice(valueFrom, to) });
+        return;
+      }
     }
     this.parseBlock(text, from, to);
   }

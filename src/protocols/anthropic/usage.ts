@@ -49,14 +49,27 @@ const WATCHED_EVENTS = new Set([
   'error',
 ]);
 
+/** Events whose data is read. */
+const METERED_EVENTS = new Set(['message_start', 'message_delta', 'error']);
+
 /** Events that are only counted: their data is never read. */
 const COUNTED_EVENTS = new Set(['content_block_delta']);
+
+/** What the relay reads from a stream as it passes through (see StreamUsageMeter). */
+export interface StreamMeter {
+  readonly usage: TokenUsage;
+  readonly model: string | undefined;
+  readonly completed: boolean;
+  readonly errorType: string | undefined;
+  push(chunk: Buffer): void;
+  end(): void;
+}
 
 /**
  * Watches an Anthropic SSE stream as it passes through and keeps the usage, the model that
  * answered, whether the stream completed, and any in-stream error.
  */
-export class StreamUsageMeter {
+export class StreamUsageMeter implements StreamMeter {
   readonly usage = emptyUsage();
   model: string | undefined;
   completed = false;
@@ -65,7 +78,7 @@ export class StreamUsageMeter {
   private finalOutput = false;
   private readonly parser = new SseParser(
     WATCHED_EVENTS,
-    ({ event, data }) => this.onEvent(event, data),
+    ({ event, data }) => this.observe(event, data),
     COUNTED_EVENTS,
   );
 
@@ -77,7 +90,11 @@ export class StreamUsageMeter {
     this.parser.end();
   }
 
-  private onEvent(event: string, data: string): void {
+  /**
+   * One event of the stream. A translator that parses the stream anyway meters it through this
+   * instead of a second parser; `json` is the data it already parsed (undefined: parse here).
+   */
+  observe(event: string, data: string, json?: unknown): void {
     if (event === 'message_stop') {
       this.completed = true;
       return;
@@ -90,7 +107,8 @@ export class StreamUsageMeter {
       if (!this.finalOutput) this.usage.outputTokens = Math.max(this.usage.outputTokens, this.deltas);
       return;
     }
-    const json = parseJson(data);
+    if (!METERED_EVENTS.has(event)) return;
+    json ??= parseJson(data);
     if (event === 'message_start') {
       const parsed = messageStartEventSchema.safeParse(json);
       if (parsed.success) {

@@ -6,7 +6,13 @@
 import { z } from 'zod';
 import { usageSchema } from '../anthropic/messages-schema.js';
 import { SseParser } from '../anthropic/sse.js';
-import { emptyUsage, mergeWireUsage, parseJson, type TokenUsage } from '../anthropic/usage.js';
+import {
+  emptyUsage,
+  mergeWireUsage,
+  parseJson,
+  type StreamUsageMeter,
+  type TokenUsage,
+} from '../anthropic/usage.js';
 import { tokenUsageOf } from './anthropic-to-openai.js';
 import {
   chatUsageOf,
@@ -62,6 +68,8 @@ const EVENTS = new Set([
 ]);
 
 export const DONE_LINE = 'data: [DONE]\n\n';
+const TEXT_TAIL = '},"finish_reason":null,"logprobs":null}]}\n\n';
+const TEXT_TAIL_WITH_USAGE = '},"finish_reason":null,"logprobs":null}],"usage":null}\n\n';
 /** SSE comment: keeps idle connections open; OpenAI clients skip comments. */
 export const KEEPALIVE_LINE = ': ping\n\n';
 
@@ -88,6 +96,8 @@ export class ChatStreamTranslator {
   private head: string | undefined;
   /** message_stop or an error was translated: nothing more is sent. */
   done = false;
+  /** Set while a metered push runs: the events go to it as well, parsed once for both. */
+  private meter: StreamUsageMeter | undefined;
 
   constructor(private readonly options: StreamTranslatorOptions) {
     this.id = completionIdOf(undefined, options.requestId);
@@ -105,6 +115,31 @@ export class ChatStreamTranslator {
     return this.take();
   }
 
+  /**
+   * As push, and `meter` reads the same events (what it would read from the same bytes): the
+   * relay's usage meter without a second SSE parse.
+   */
+  pushMetered(chunk: Buffer | string, meter: StreamUsageMeter): string {
+    this.meter = meter;
+    try {
+      this.parser.push(chunk);
+    } finally {
+      this.meter = undefined;
+    }
+    return this.take();
+  }
+
+  /** As end, metered (see pushMetered). */
+  endMetered(meter: StreamUsageMeter): string {
+    this.meter = meter;
+    try {
+      this.parser.end();
+    } finally {
+      this.meter = undefined;
+    }
+    return this.take();
+  }
+
   private take(): string {
     const out = this.out;
     this.out = '';
@@ -112,20 +147,29 @@ export class ChatStreamTranslator {
   }
 
   private onEvent(event: string, data: string): void {
-    if (this.done) return;
+    const meter = this.meter;
     if (event === 'content_block_delta') {
+      meter?.observe(event, data); // counted, never read
+      if (this.done) return;
       const literal = textDeltaLiteral(data);
       if (literal !== undefined) {
         // An empty text adds nothing to the answer, as on the parsed path.
-        if (literal.length > 2) this.emitLiteral(`{"content":${literal}}`);
+        if (literal.length > 2) this.emitText(literal);
         return;
       }
+      return this.onBlockDelta(parseJson(data));
+    }
+    if (event === 'ping' || event === 'message_stop') {
+      meter?.observe(event, data);
+      if (this.done) return;
+      if (event === 'ping') this.out += KEEPALIVE_LINE;
+      else this.onStop();
+      return;
     }
     const json = parseJson(data);
+    meter?.observe(event, data, json);
+    if (this.done) return;
     switch (event) {
-      case 'ping':
-        this.out += KEEPALIVE_LINE;
-        return;
       case 'message_start': {
         const parsed = messageStart.safeParse(json);
         if (!parsed.success) return;
@@ -139,8 +183,6 @@ export class ChatStreamTranslator {
       }
       case 'content_block_start':
         return this.onBlockStart(json);
-      case 'content_block_delta':
-        return this.onBlockDelta(json);
       case 'message_delta': {
         const parsed = messageDelta.safeParse(json);
         if (!parsed.success) return;
@@ -149,13 +191,6 @@ export class ChatStreamTranslator {
         this.emit({}, this.finish);
         return;
       }
-      case 'message_stop':
-        if (this.finish === null) this.emit({}, 'stop');
-        if (this.options.includeUsage)
-          this.line({ ...this.base(), choices: [], usage: chatUsageOf(this.usage) });
-        this.out += DONE_LINE;
-        this.done = true;
-        return;
       case 'error': {
         const parsed = errorEvent.safeParse(json);
         const type = parsed.success ? parsed.data.error.type : 'api_error';
@@ -166,6 +201,13 @@ export class ChatStreamTranslator {
         return;
       }
     }
+  }
+
+  private onStop(): void {
+    if (this.finish === null) this.emit({}, 'stop');
+    if (this.options.includeUsage) this.line({ ...this.base(), choices: [], usage: chatUsageOf(this.usage) });
+    this.out += DONE_LINE;
+    this.done = true;
   }
 
   private onBlockStart(json: unknown): void {
@@ -217,13 +259,23 @@ export class ChatStreamTranslator {
 
   /** As emit, with the delta already serialized. */
   private emitLiteral(delta: string, finishReason: FinishReason | null = null): void {
+    const finish = finishReason === null ? 'null' : `"${finishReason}"`;
+    const tail = this.options.includeUsage ? ',"usage":null}\n\n' : '}\n\n';
+    this.out += `${this.chunkHead()}${delta},"finish_reason":${finish},"logprobs":null}]${tail}`;
+  }
+
+  /** The chunk of one text delta, given as its JSON string literal: the line of nearly every event. */
+  private emitText(literal: string): void {
+    const tail = this.options.includeUsage ? TEXT_TAIL_WITH_USAGE : TEXT_TAIL;
+    this.out += this.chunkHead() + '{"content":' + literal + tail;
+  }
+
+  private chunkHead(): string {
     if (this.head === undefined) {
       const base = JSON.stringify(this.base());
       this.head = `data: ${base.slice(0, -1)},"choices":[{"index":0,"delta":`;
     }
-    const finish = finishReason === null ? 'null' : `"${finishReason}"`;
-    const tail = this.options.includeUsage ? ',"usage":null}\n\n' : '}\n\n';
-    this.out += `${this.head}${delta},"finish_reason":${finish},"logprobs":null}]${tail}`;
+    return this.head;
   }
 
   private line(chunk: ChatCompletionChunk): void {

@@ -23,6 +23,7 @@ import {
   type SendMessage,
   type ServerEvent,
 } from './protocol.js';
+import type { SharedTurns } from './shared-turns.js';
 import type { TurnRegistry } from './turn-registry.js';
 
 export interface ChatConnectionDeps extends ChatTurnDeps {
@@ -89,9 +90,7 @@ export class ChatConnection {
     if (!this.signedIn) return this.socket.close(CLOSE.unauthenticated, 'authenticate first');
     if (message.type === 'ping') return this.emit({ type: 'pong' });
     const userId = this.signedIn.user.id;
-    if (message.type === 'stop') {
-      return this.deps.turns.find(userId, { requestId: message.requestId })?.stop('user');
-    }
+    if (message.type === 'stop') return this.stop(userId, message.requestId);
     if (message.type === 'resume') return this.resume(userId, message);
     await this.start(message);
   }
@@ -141,43 +140,85 @@ export class ChatConnection {
         this.emit({ type: 'rejected', ref, error: errorInfoOf(error, this.deps.logger, turn.requestId) });
       });
       // A socket that closed meanwhile leaves the answer to a `resume {ref}` after the reconnect.
-      if (!this.closed) this.follow(turn, -1);
+      if (!this.closed) this.follow(turn.requestId, (signal) => turn.events.follow(-1, signal), { turn });
     } catch (error) {
       this.emit({ type: 'rejected', ref, error: errorInfoOf(error, this.deps.logger, 'chat') });
     }
   }
 
-  private resume(userId: string, message: ResumeMessage): void {
+  /** The user's answer here, or (distributed mode) on the gateway running it. */
+  private async stop(userId: string, requestId: string): Promise<void> {
+    const turn = this.deps.turns.find(userId, { requestId });
+    if (turn) return turn.stop('user');
+    try {
+      await this.deps.shared?.stop(userId, requestId);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, requestId }, 'could not forward a chat stop');
+    }
+  }
+
+  private async resume(userId: string, message: ResumeMessage): Promise<void> {
     const turn = this.deps.turns.find(userId, { requestId: message.requestId, ref: message.ref });
+    const requestId = turn?.requestId ?? message.requestId;
     const failed = () =>
       this.emit({
         type: 'resume_failed',
-        requestId: turn?.requestId ?? message.requestId ?? null,
+        requestId: requestId ?? null,
         ref: message.ref ?? null,
         error: NOT_RESUMABLE,
       });
-    if (!turn) return failed();
     // Already shown here (a resume sent twice): the events keep coming once each.
-    if (this.following.has(turn.requestId)) return;
-    this.follow(turn, message.afterSeq, failed);
+    if (requestId !== undefined && this.following.has(requestId)) return;
+    if (turn)
+      return this.follow(turn.requestId, (signal) => turn.events.follow(message.afterSeq, signal), {
+        onMissing: failed,
+        turn,
+      });
+    // Not running here: in distributed mode, another gateway's (or one this gateway forgot).
+    const shared = this.deps.shared;
+    if (!shared || requestId === undefined || !(await this.ownedElsewhere(shared, userId, requestId))) {
+      return failed();
+    }
+    if (this.following.has(requestId) || this.closed) return;
+    this.follow(requestId, (signal) => shared.follow(userId, requestId, message.afterSeq, signal), {
+      onMissing: failed,
+    });
   }
 
-  /** Sends the answer's events after `afterSeq` to this socket, live until its last one. */
-  private follow(turn: ChatTurn, afterSeq: number, onMissing?: () => void): void {
+  private async ownedElsewhere(shared: SharedTurns, userId: string, requestId: string): Promise<boolean> {
+    try {
+      return await shared.owns(userId, requestId);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, requestId }, 'could not look up a chat answer');
+      return false;
+    }
+  }
+
+  /** Sends the answer's events after the position `events` starts from, live until its last one. */
+  private follow(
+    requestId: string,
+    events: (signal: AbortSignal) => AsyncIterable<string>,
+    options: { onMissing?: () => void; turn?: ChatTurn } = {},
+  ): void {
     const controller = new AbortController();
-    this.following.set(turn.requestId, controller);
-    this.deps.turns.follow(turn);
+    const { turn, onMissing } = options;
+    this.following.set(requestId, controller);
+    if (turn) this.deps.turns.follow(turn);
     void (async () => {
       try {
-        for await (const event of turn.events.follow(afterSeq, controller.signal)) {
+        for await (const event of events(controller.signal)) {
           if (this.socket.readyState !== this.socket.OPEN) break;
           this.socket.send(event);
         }
       } catch (error) {
-        if (error instanceof ResultStreamTruncatedError && !controller.signal.aborted) onMissing?.();
+        if (controller.signal.aborted) return;
+        if (!(error instanceof ResultStreamTruncatedError)) {
+          this.deps.logger.warn({ err: error, requestId }, 'could not follow a chat answer');
+        }
+        onMissing?.();
       } finally {
-        this.following.delete(turn.requestId);
-        this.deps.turns.unfollow(turn);
+        this.following.delete(requestId);
+        if (turn) this.deps.turns.unfollow(turn);
       }
     })();
   }

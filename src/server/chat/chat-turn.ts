@@ -17,6 +17,7 @@ import type { ConversationsService } from '../../services/conversations.js';
 import type { ChatAttachmentRecord, UserRecord } from '../../store/types.js';
 import { newRequestId } from '../request-id.js';
 import { AnswerSink } from './answer-sink.js';
+import type { SharedTurns } from './shared-turns.js';
 import type { AnswerEvent, ErrorInfo, SendMessage } from './protocol.js';
 import { TurnEvents } from './turn-events.js';
 import { ATTACHMENT_BUDGET_BYTES, attachmentsToSend, turnsOf, type Turn } from './upstream-turns.js';
@@ -32,6 +33,8 @@ export interface ChatTurnDeps {
   requestDeadlineMs: number;
   /** Where answers' events are kept for the sockets that follow them (and resumes). */
   events: ResultStream;
+  /** Distributed mode: answers also resumable and stoppable through other gateways. */
+  shared?: SharedTurns | undefined;
 }
 
 /** Why an answer stopped early: the user asked, nobody resumed it in time, or the server is closing. */
@@ -68,7 +71,12 @@ export class ChatTurn {
     private readonly send: SendMessage,
     private readonly clientIp: string | undefined,
   ) {
-    this.events = new TurnEvents(deps.events, this.requestId, deps.logger);
+    this.events = new TurnEvents(
+      deps.events,
+      this.requestId,
+      deps.logger,
+      deps.shared?.mirror(this.requestId, user.id),
+    );
     this.sink = new AnswerSink((text) =>
       this.emit({ type: 'delta', requestId: this.requestId, seq: this.next(), text }),
     );

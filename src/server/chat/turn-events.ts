@@ -8,6 +8,7 @@
 import type { Logger } from '../../observability/logger.js';
 import { ResultStreamTruncatedError, type ResultStream } from '../../queue/result-stream.js';
 import type { AnswerEvent } from './protocol.js';
+import type { TurnMirror } from './shared-turns.js';
 
 const TERMINAL = new Set<AnswerEvent['type']>(['done', 'error']);
 
@@ -23,6 +24,8 @@ export class TurnEvents {
     private readonly stream: ResultStream,
     requestId: string,
     private readonly logger: Logger,
+    /** Distributed mode: the copy other gateways resume from (shared-turns.ts). */
+    private readonly mirror?: TurnMirror,
   ) {
     this.streamId = turnStreamId(requestId);
   }
@@ -32,6 +35,7 @@ export class TurnEvents {
     const last = TERMINAL.has(event.type);
     if (last) this.ended = true;
     const entry = { kind: last ? 'end' : 'data', data: Buffer.from(JSON.stringify(event)) } as const;
+    this.mirror?.add(entry, event.seq);
     this.written = this.written
       .then(() => this.stream.append(this.streamId, event.seq + 1, [entry]))
       .catch((error: unknown) => {
@@ -56,8 +60,8 @@ export class TurnEvents {
   }
 
   /** Waits for pending appends (a test, or a turn about to be forgotten). */
-  flushed(): Promise<void> {
-    return this.written;
+  async flushed(): Promise<void> {
+    await Promise.all([this.written, this.mirror?.flushed()]);
   }
 
   forget(): Promise<void> {

@@ -8,6 +8,7 @@
  */
 import type { Logger } from '../../observability/logger.js';
 import type { ChatTurn } from './chat-turn.js';
+import type { SharedTurns } from './shared-turns.js';
 
 interface Entry {
   turn: ChatTurn;
@@ -21,6 +22,8 @@ export interface TurnRegistryOptions {
   /** How long a running answer nobody follows waits for a resume, and a finished one stays findable. */
   graceMs: number;
   logger: Logger;
+  /** Distributed mode: a socket on another gateway may be following an answer (its lease). */
+  shared?: SharedTurns | undefined;
 }
 
 export class TurnRegistry {
@@ -68,6 +71,12 @@ export class TurnRegistry {
     return undefined;
   }
 
+  /** Stops a running answer whose owner pressed stop on another gateway (checked there). */
+  stopById(requestId: string): void {
+    const entry = this.entries.get(requestId);
+    if (entry && !entry.finished) entry.turn.stop('user');
+  }
+
   /** Answers of the user still running, followed by a socket or not. */
   running(userId: string): ChatTurn[] {
     const found: ChatTurn[] = [];
@@ -96,14 +105,26 @@ export class TurnRegistry {
   /** Nobody follows the answer: it runs on for the grace period, then stops. */
   private awaitResume(entry: Entry): void {
     if (entry.finished || entry.timer || this.closing) return;
-    entry.timer = this.timer(() => {
+    entry.timer = this.timer(async () => {
       entry.timer = undefined;
+      if (await this.followedElsewhere(entry)) return this.awaitResume(entry);
+      if (entry.finished || entry.followers > 0) return;
       this.options.logger.info(
         { requestId: entry.turn.requestId },
         'chat answer not resumed in time; stopping it',
       );
       entry.turn.stop('abandoned');
     });
+  }
+
+  private async followedElsewhere(entry: Entry): Promise<boolean> {
+    const shared = this.options.shared;
+    if (!shared) return false;
+    try {
+      return await shared.followedElsewhere(entry.turn.requestId);
+    } catch {
+      return false; // Redis away: nobody can be following through it either.
+    }
   }
 
   /** Stops every running answer and waits until each is stored (server shutdown). */
@@ -135,8 +156,8 @@ export class TurnRegistry {
       .catch(() => undefined);
   }
 
-  private timer(run: () => void): NodeJS.Timeout {
-    const timer = setTimeout(run, this.options.graceMs);
+  private timer(run: () => unknown): NodeJS.Timeout {
+    const timer = setTimeout(() => void run(), this.options.graceMs);
     // Never what keeps a stopping process alive.
     timer.unref();
     return timer;

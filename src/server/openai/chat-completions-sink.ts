@@ -1,5 +1,6 @@
 import type { ResponseSink } from '../../gateway/call.js';
 import { upstreamErrorBodySchema } from '../../protocols/anthropic/messages-schema.js';
+import { StreamUsageMeter, type StreamMeter } from '../../protocols/anthropic/usage.js';
 import {
   anthropicMessageSchema,
   chunksFromCompletion,
@@ -35,6 +36,7 @@ export class ChatCompletionsSink implements ResponseSink {
   headersSent = false;
   private translator: ChatStreamTranslator | undefined;
   private whole: { status: number; headers: Record<string, string>; chunks: Buffer[] } | undefined;
+  private metered: TranslatingMeter | undefined;
 
   constructor(
     private readonly inner: ResponseSink,
@@ -59,9 +61,16 @@ export class ChatCompletionsSink implements ResponseSink {
     }
   }
 
+  /** The translator meters the stream for the relay: the SSE is parsed once, not twice. */
+  streamMeter(): StreamMeter {
+    if (!this.translator) return new StreamUsageMeter();
+    this.metered = new TranslatingMeter(this.translator);
+    return this.metered;
+  }
+
   write(chunk: Buffer | string): Promise<void> | undefined {
     if (this.translator) {
-      const out = this.translator.push(chunk);
+      const out = this.metered ? this.metered.translated(chunk) : this.translator.push(chunk);
       return out === '' ? undefined : this.inner.write(out);
     }
     this.whole?.chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
@@ -70,7 +79,10 @@ export class ChatCompletionsSink implements ResponseSink {
 
   end(chunk?: Buffer | string): void {
     if (this.translator) {
-      const out = (chunk === undefined ? '' : this.translator.push(chunk)) + this.translator.end();
+      let out: string;
+      if (this.metered) out = this.metered.translated(chunk);
+      else out = chunk === undefined ? '' : this.translator.push(chunk);
+      out += this.translator.end();
       this.inner.end(out === '' ? undefined : out);
       return;
     }
@@ -126,6 +138,53 @@ export class ChatCompletionsSink implements ResponseSink {
       headers: withRequestId({ ...headers, 'content-type': JSON_TYPE }),
       body: JSON.stringify(completion),
     };
+  }
+}
+
+/**
+ * The relay's meter over the translator: each chunk the relay meters is translated in the same
+ * pass, and its output held until the relay writes that chunk object. A chunk that was not metered
+ * (an error event the relay writes itself) is translated as it comes.
+ */
+class TranslatingMeter implements StreamMeter {
+  private readonly tally = new StreamUsageMeter();
+  private chunk: Buffer | undefined;
+  private out = '';
+
+  constructor(private readonly translator: ChatStreamTranslator) {}
+
+  get usage() {
+    return this.tally.usage;
+  }
+  get model() {
+    return this.tally.model;
+  }
+  get completed() {
+    return this.tally.completed;
+  }
+  get errorType() {
+    return this.tally.errorType;
+  }
+
+  push(chunk: Buffer): void {
+    this.out += this.translator.pushMetered(chunk, this.tally);
+    this.chunk = chunk;
+  }
+
+  end(): void {
+    this.out += this.translator.endMetered(this.tally);
+    this.chunk = undefined;
+  }
+
+  /** What writing `chunk` sends: the held translation when it is the chunk just metered. */
+  translated(chunk: Buffer | string | undefined): string {
+    const held = this.out;
+    this.out = '';
+    if (chunk === undefined || chunk === this.chunk) {
+      this.chunk = undefined;
+      return held;
+    }
+    return held + this.translator.push(chunk);
   }
 }
 

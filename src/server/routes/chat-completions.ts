@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { InvalidRequestError } from '../../errors.js';
 import type { CallSummary, MessagesCall, Principal } from '../../gateway/call.js';
 import type { Logger } from '../../observability/logger.js';
+import { isPlainChatRequest } from '../../protocols/openai/chat-request-check.js';
 import { chatCompletionRequestSchema } from '../../protocols/openai/chat-request-schema.js';
 import {
   requestToAnthropic,
@@ -61,7 +62,9 @@ export class ChatCompletionsEndpoint {
     try {
       const found = deps.authenticator.authenticate(clientKeyFrom(headers));
       principal = found instanceof Promise ? await found : found;
-      let parsed = parseInput(chatCompletionRequestSchema, objectBody(body));
+      const json = objectBody(body);
+      // The common shapes skip zod (same acceptance, same data); the rest get its checks and errors.
+      let parsed = isPlainChatRequest(json) ? json : parseInput(chatCompletionRequestSchema, json);
       if (deps.remoteImages === 'fetch' && deps.fetchImage)
         parsed = await inlineRemoteImages(parsed, deps.fetchImage);
       const anthropic = requestToAnthropic(parsed, this.mapping);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { PermissionError } from '../../errors.js';
 import { InProcessResultStream } from '../../queue/in-process-result-stream.js';
 import { ChatConnection, type ChatConnectionDeps } from '../chat/chat-connection.js';
+import { SharedTurns, type SharedChatParts } from '../chat/shared-turns.js';
 import { TurnRegistry } from '../chat/turn-registry.js';
 import { webSocketOriginAllowed } from '../hardening/origin.js';
 import { documented } from '../openapi/route-doc.js';
@@ -15,12 +16,17 @@ const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** Events one answer keeps: an answer of 8 192 tokens has at most ~8 200 (one per delta at worst). */
 const MAX_EVENTS_PER_ANSWER = 10_000;
 
-export interface ChatSocketDeps extends Omit<ChatConnectionDeps, 'events' | 'turns'> {
+export interface ChatSocketDeps extends Omit<ChatConnectionDeps, 'events' | 'turns' | 'shared'> {
   corsOrigins: readonly string[];
   /** A running answer whose socket dropped waits this long for a resume (CHAT_RESUME_GRACE_MS). */
   resumeGraceMs: number;
   /** All answers' kept events together, in bytes (CHAT_RESUME_MAX_BYTES); the oldest go first. */
   resumeMaxBytes: number;
+  /**
+   * Distributed mode: the cluster's result streams and job control, so answers resume and stop
+   * through any gateway; `ttlMs` is how long a shared answer's events stay (RESULT_STREAM_TTL_SECONDS).
+   */
+  resumeShared?: (SharedChatParts & { ttlMs: number }) | undefined;
 }
 
 /**
@@ -38,8 +44,22 @@ export function registerChatSocket(app: FastifyInstance, deps: ChatSocketDeps): 
     ttlMs: deps.requestDeadlineMs + deps.resumeGraceMs,
     maxBytes: deps.resumeMaxBytes,
   });
-  const turns = new TurnRegistry({ graceMs: deps.resumeGraceMs, logger: deps.logger });
-  const connectionDeps: ChatConnectionDeps = { ...deps, events, turns };
+  const { resumeShared } = deps;
+  const shared = resumeShared
+    ? new SharedTurns({
+        ...resumeShared,
+        // The owner record must outlive the longest answer, whose events stay ttlMs after the last.
+        ttlMs: resumeShared.ttlMs + deps.requestDeadlineMs,
+        graceMs: deps.resumeGraceMs,
+        logger: deps.logger,
+      })
+    : undefined;
+  const turns = new TurnRegistry({ graceMs: deps.resumeGraceMs, logger: deps.logger, shared });
+  // Stops pressed on other gateways reach the answers running here.
+  shared
+    ?.onStop((requestId) => turns.stopById(requestId))
+    .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not subscribe to chat stops'));
+  const connectionDeps: ChatConnectionDeps = { ...deps, events, turns, shared };
   // After the sockets closed (preClose): stop what still runs and store it, then drop the events.
   app.addHook('onClose', async () => {
     await turns.close();

@@ -38,6 +38,7 @@ const searchPage: z.ZodType<SearchPageView> = z.object({
   ),
   match: z.enum(['words', 'substring']).nullable(),
   next_cursor: z.string().nullable(),
+  partial: z.boolean().optional(),
 });
 const importReport: z.ZodType<ImportReport> = z.object({
   imported: z.object({ conversations: z.number(), messages: z.number(), attachments: z.number() }),

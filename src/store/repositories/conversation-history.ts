@@ -43,6 +43,32 @@ function matchSql(match: MessageSearchMatch, content: SQL): { where: SQL; rank: 
 
 export function conversationHistoryRepository(db: StoreDatabase): ConversationHistoryRepository {
   return {
+    async recentMessages(userId, page) {
+      if (!isUuid(userId)) return [];
+      const before = page.before;
+      const rows = await db
+        .select({
+          messageId: conversationMessages.id,
+          conversationId: conversationMessages.conversationId,
+          conversationTitle: conversations.title,
+          role: conversationMessages.role,
+          createdAt: conversationMessages.createdAt,
+          content: conversationMessages.content,
+        })
+        .from(conversationMessages)
+        .innerJoin(conversations, eq(conversations.id, conversationMessages.conversationId))
+        .where(
+          and(
+            eq(conversations.userId, userId),
+            before &&
+              sql`(${conversationMessages.createdAt}, ${conversationMessages.id}) < (${before.createdAt.toISOString()}::timestamptz, ${before.messageId}::uuid)`,
+          ),
+        )
+        .orderBy(desc(conversationMessages.createdAt), desc(conversationMessages.id))
+        .limit(limitOf(page.limit));
+      return rows.map((row) => ({ ...row, role: row.role === 'assistant' ? 'assistant' : 'user' }));
+    },
+
     async search(userId, match, page) {
       if (!isUuid(userId)) return [];
       const m = matchSql(match, sql`${conversationMessages.content}`);
