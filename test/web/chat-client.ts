@@ -1,4 +1,5 @@
 /** A chat socket client for tests: collects events, waits for the ones a test expects. */
+import { expect } from 'vitest';
 import WebSocket from 'ws';
 import type { ServerEvent } from '../../src/server/chat/protocol.js';
 
@@ -59,4 +60,60 @@ export function openChatSocket(baseUrl: string, headers: Record<string, string> 
     );
   });
   return opened;
+}
+
+/** A message as the conversations API lists it (the fields the socket tests read). */
+export interface StoredMessageView {
+  role: string;
+  text: string;
+  state: string | null;
+  requestId: string | null;
+  error: { type: string } | null;
+}
+
+interface ChatTestContext {
+  url: string;
+  inject(options: { method: 'GET' | 'POST'; url: string; headers: Record<string, string> }): Promise<{
+    statusCode: number;
+    body: string;
+  }>;
+}
+
+/**
+ * The steps every chat socket suite takes: make a conversation, open a signed-in socket, read what
+ * was stored. `context` is read at call time (suites start their gateway in beforeAll).
+ */
+export function chatSteps(context: () => ChatTestContext) {
+  const headersOf = (session: { accessToken: string }) => ({
+    authorization: `Bearer ${session.accessToken}`,
+  });
+  return {
+    async conversationOf(session: { accessToken: string }): Promise<string> {
+      const created = await context().inject({
+        method: 'POST',
+        url: '/api/conversations',
+        headers: headersOf(session),
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      return (JSON.parse(created.body) as { id: string }).id;
+    },
+    async signedInSocket(session: { accessToken: string }): Promise<TestSocket> {
+      const socket = await openChatSocket(context().url);
+      socket.send({ type: 'auth', token: session.accessToken });
+      await socket.next('ready');
+      return socket;
+    },
+    async storedMessages(
+      session: { accessToken: string },
+      conversationId: string,
+    ): Promise<StoredMessageView[]> {
+      const response = await context().inject({
+        method: 'GET',
+        url: `/api/conversations/${conversationId}/messages`,
+        headers: headersOf(session),
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      return (JSON.parse(response.body) as { data: StoredMessageView[] }).data;
+    },
+  };
 }

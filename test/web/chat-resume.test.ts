@@ -9,7 +9,7 @@ import type { AnswerEvent } from '../../src/server/chat/protocol.js';
 import { defaultPieces } from '../../src/upstreams/mock/answer.js';
 import { api, bearer, type Session, startAuthGateway } from '../auth/support.js';
 import { flushUsage, waitFor, type TestGateway } from '../support/gateway.js';
-import { openChatSocket, type TestSocket } from './chat-client.js';
+import { chatSteps, openChatSocket, type TestSocket } from './chat-client.js';
 
 const GRACE_MS = 1_500;
 
@@ -30,36 +30,10 @@ beforeAll(async () => {
 });
 afterAll(() => gateway?.close());
 
-async function conversationOf(session: Session): Promise<string> {
-  const created = await client.inject({
-    method: 'POST',
-    url: '/api/conversations',
-    headers: bearer(session),
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  return (JSON.parse(created.body) as { id: string }).id;
-}
-
-async function signedInSocket(session: Session): Promise<TestSocket> {
-  const socket = await openChatSocket(gateway.url);
-  socket.send({ type: 'auth', token: session.accessToken });
-  await socket.next('ready');
-  return socket;
-}
-
-async function storedMessages(session: Session, conversationId: string) {
-  const response = await client.inject({
-    method: 'GET',
-    url: `/api/conversations/${conversationId}/messages`,
-    headers: bearer(session),
-  });
-  expect(response.statusCode, response.body).toBe(200);
-  return (
-    JSON.parse(response.body) as {
-      data: Array<{ role: string; text: string; state: string | null; error: { type: string } | null }>;
-    }
-  ).data;
-}
+const { conversationOf, signedInSocket, storedMessages } = chatSteps(() => ({
+  url: gateway.url,
+  inject: (options) => client.inject(options),
+}));
 
 const eventsOf = (socket: TestSocket, requestId: string) =>
   socket.events.filter((e): e is AnswerEvent => 'requestId' in e && e.requestId === requestId);

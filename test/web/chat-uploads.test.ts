@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstreamServer } from '../../src/upstreams/mock/server.js';
 import { api, bearer, expectError, type Session, startAuthGateway } from '../auth/support.js';
 import type { TestGateway } from '../support/gateway.js';
-import { openChatSocket, type TestSocket } from './chat-client.js';
+import { chatSteps } from './chat-client.js';
 
 const IMAGE_LIMIT = 4_096;
 /** A 1×1 PNG. */
@@ -59,21 +59,10 @@ async function uploaded(session: Session, type: string, bytes: Buffer, name?: st
   return JSON.parse(response.body) as { id: string; name: string; mediaType: string; size: number };
 }
 
-async function conversationOf(session: Session): Promise<string> {
-  const created = await client.inject({
-    method: 'POST',
-    url: '/api/conversations',
-    headers: bearer(session),
-  });
-  return (JSON.parse(created.body) as { id: string }).id;
-}
-
-async function signedInSocket(session: Session): Promise<TestSocket> {
-  const socket = await openChatSocket(gateway.url);
-  socket.send({ type: 'auth', token: session.accessToken });
-  await socket.next('ready');
-  return socket;
-}
+const { conversationOf, signedInSocket } = chatSteps(() => ({
+  url: gateway.url,
+  inject: (options) => client.inject(options),
+}));
 
 type Block = {
   type: string;
