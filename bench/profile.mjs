@@ -1,7 +1,9 @@
 // `node bench/profile.mjs [pg|pglite|bare] [stream|non-stream] [seconds]`: Switchyard (or the bare
 // proxy, for a baseline) under `node --cpu-prof` on core 1 (same layout as bench/run.mjs), loaded at
 // 50 connections, then a summary of where CPU time went while under load. Needs `npm run build` first.
-import { readdirSync, rmSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatProfileSummary, summarizeProfile } from './lib/cpuprofile.mjs';
@@ -20,7 +22,8 @@ import { createPgDatabase, dropAllDatabases, startSwitchyard } from './lib/switc
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = join(ROOT, 'dist', 'main.js');
-const WORK = join(ROOT, '.bench', 'profile');
+// PROFILE_WORK: another work dir, so two profiles can run at once without removing each other's.
+const WORK = process.env.PROFILE_WORK ?? join(ROOT, '.bench', 'profile');
 const [database = 'pg', mode = 'stream', secondsArg = '10'] = process.argv.slice(2);
 const SECONDS = Number(secondsArg) > 0 ? Number(secondsArg) : 10;
 const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -93,11 +96,32 @@ async function main() {
       connections: 50,
     };
     await runLoad({ ...load, durationS: 3 });
+    // PROFILE_STRACE=1 counts the proxy's system calls during the measured run (`strace -c -f`).
+    const straceFile = join(WORK, 'strace.txt');
+    const strace =
+      process.env.PROFILE_STRACE === '1'
+        ? spawn('strace', ['-c', '-f', '-o', straceFile, '-p', String(sy.pid)], { stdio: 'ignore' })
+        : undefined;
+    if (strace) await new Promise((resolve) => setTimeout(resolve, 500));
     const from = nowUs();
     const meter = cpuMeter([sy.pid]);
     const result = await runLoad({ ...load, durationS: SECONDS });
     const to = nowUs();
     const [cpu] = meter();
+    if (strace) {
+      strace.kill('SIGINT');
+      await once(strace, 'exit');
+      const lines = readFileSync(straceFile, 'utf8').split('\n');
+      const requests = result.rps * SECONDS;
+      console.log(`system calls during the run (${requests.toFixed(0)} requests; per request):`);
+      for (const line of lines) {
+        const cols = line.trim().split(/\s+/);
+        const calls = Number(cols[3]);
+        if (cols.length >= 5 && Number.isFinite(calls) && calls > 0) {
+          console.log(`  ${cols.at(-1).padEnd(16)} ${(calls / requests).toFixed(2)}`);
+        }
+      }
+    }
     console.log(
       `${database} ${mode} @50: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, ` +
         `p99 ${result.p99.toFixed(2)} ms, non-2xx ${result.non2xx}, errors ${result.errors}, proxy CPU ${cpu.toFixed(0)} % ` +

@@ -119,10 +119,15 @@ export async function benchDistributed(options) {
     }
     const a = await startGateway('gateway-a', 1);
     const b = await startGateway('gateway-b', 0);
-    const worker = spawnPinned(0, process.execPath, [main, 'worker', '--accounts', 'queued'], {
-      env: envFor('worker'),
-      logFile: join(work, 'worker.log'),
-    });
+    const worker = spawnPinned(
+      Number(process.env.BENCH_WORKER_CORE ?? 0),
+      process.execPath,
+      [main, 'worker', '--accounts', 'queued'],
+      {
+        env: envFor('worker'),
+        logFile: join(work, 'worker.log'),
+      },
+    );
     procs.push(worker);
     const key = (
       await cli('keys', 'create', '--name', 'bench', ...benchKeyLimits(`${DIRECT_MODEL},${QUEUED_MODEL}`))

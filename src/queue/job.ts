@@ -1,7 +1,7 @@
 /**
  * One upstream attempt as a job: what a worker needs to make it, and nothing secret. The
- * credential is resolved on the worker from the database by `accountId`; the request body travels
- * beside the job (see JobQueue.submit), not inside it.
+ * credential is resolved on the worker from the database by `accountId`; the request body is
+ * handed to JobQueue.submit beside the spec (the Redis queue carries a small one inside the job).
  */
 import { z } from 'zod';
 

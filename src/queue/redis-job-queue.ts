@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { jobSpecSchema, type JobSpec } from './job.js';
@@ -11,6 +12,15 @@ import { isConnectionError } from './redis-result-stream.js';
 const RUN_RETRY_DELAY_MS = 1_000;
 /** A body outlives its request's deadline by this much, for a delivery that starts just in time. */
 const BODY_GRACE_MS = 60_000;
+/**
+ * Bodies up to this size travel inside the job, so the worker gets them with the job itself (one
+ * round trip less on every queued request); larger ones, or bytes that are not UTF-8, in a key
+ * of their own beside it.
+ */
+const INLINE_BODY_MAX_BYTES = 256 * 1024;
+
+/** What a lane's job carries: the spec and, when small, the body (dropped once the job ran). */
+type JobData = JobSpec & { body?: string };
 
 export interface RedisJobQueueOptions {
   /** Where consumers connect: a URL, or Sentinel (redis-connection.ts). */
@@ -27,23 +37,32 @@ export interface RedisJobQueueOptions {
 }
 
 /**
- * The job queue of distributed mode: one BullMQ queue per lane, the body in its own Redis key.
+ * The job queue of distributed mode: one BullMQ queue per lane, a small body inside its job, a
+ * large one in its own Redis key.
  * Jobs are never retried after a handler error (the gateway fails over itself); a job whose
  * worker died is delivered once more (maxStalledCount 1).
  */
 export class RedisJobQueue implements JobQueue {
-  private readonly producers = new Map<string, Queue<JobSpec>>();
+  private readonly producers = new Map<string, Queue<JobData>>();
   private readonly consumers = new Set<RedisConsumer>();
 
   constructor(private readonly options: RedisJobQueueOptions) {}
 
   async submit(spec: JobSpec, body: Buffer): Promise<void> {
-    const ttlMs = Math.max(spec.deadline - Date.now(), 0) + BODY_GRACE_MS;
     const retentionSeconds = Math.ceil(this.options.retentionMs / 1000);
+    const inline = body.length <= INLINE_BODY_MAX_BYTES && isUtf8(body);
     try {
       // Same connection, SET first: Redis runs it before the job can be taken. One round trip.
-      const stored = this.options.command.set(this.options.keys.body(spec.jobId), body, 'PX', ttlMs);
-      const added = this.producer(spec.lane).add('attempt', spec, {
+      const stored = inline
+        ? undefined
+        : this.options.command.set(
+            this.options.keys.body(spec.jobId),
+            body,
+            'PX',
+            Math.max(spec.deadline - Date.now(), 0) + BODY_GRACE_MS,
+          );
+      const data: JobData = inline ? { ...spec, body: body.toString('utf8') } : spec;
+      const added = this.producer(spec.lane).add('attempt', data, {
         jobId: spec.jobId,
         attempts: 1,
         removeOnComplete: { age: retentionSeconds },
@@ -74,7 +93,7 @@ export class RedisJobQueue implements JobQueue {
 
   async list(lanes: readonly string[], limit: number): Promise<ListedJob[]> {
     const listed: ListedJob[] = [];
-    const add = (jobs: Job<JobSpec>[], state: ListedJob['state']) => {
+    const add = (jobs: Job<JobData>[], state: ListedJob['state']) => {
       for (const job of jobs) {
         const parsed = jobSpecSchema.safeParse(job.data);
         if (!parsed.success) continue;
@@ -124,10 +143,10 @@ export class RedisJobQueue implements JobQueue {
     this.producers.clear();
   }
 
-  private producer(lane: string): Queue<JobSpec> {
+  private producer(lane: string): Queue<JobData> {
     let queue = this.producers.get(lane);
     if (!queue) {
-      queue = new Queue<JobSpec>(lane, {
+      queue = new Queue<JobData>(lane, {
         connection: this.options.command,
         prefix: this.options.keys.bullPrefix,
         // The request path never waits for a connection: it fails and the client hears 503.
@@ -142,7 +161,7 @@ export class RedisJobQueue implements JobQueue {
 
 class RedisConsumer {
   private readonly template: Redis;
-  private readonly workers: Worker<JobSpec>[];
+  private readonly workers: Worker<JobData>[];
   private readonly running = new Set<AbortController>();
   private closing: Promise<void> | undefined;
   private abandoning: Promise<void> | undefined;
@@ -159,7 +178,7 @@ class RedisConsumer {
     // It also serves the consumer's own reads (bodies), connecting on first use.
     this.template = createRedis(queue.url, 'blocking', { name: `${queue.keys.prefix}-worker` });
     this.workers = lanes.map((lane) => {
-      const worker = new Worker<JobSpec>(lane, (job, _token, signal) => this.process(job, signal), {
+      const worker = new Worker<JobData>(lane, (job, _token, signal) => this.process(job, signal), {
         connection: this.template,
         prefix: queue.keys.bullPrefix,
         concurrency: options.concurrency,
@@ -212,26 +231,30 @@ class RedisConsumer {
     for (const controller of this.running) controller.abort(new Error('consumer closed by force'));
   }
 
-  private async process(job: Job<JobSpec>, signal: AbortSignal | undefined): Promise<void> {
+  private async process(job: Job<JobData>, signal: AbortSignal | undefined): Promise<void> {
     const parsed = jobSpecSchema.safeParse(job.data);
     if (!parsed.success) {
       this.options.onError?.(new Error(`job ${job.id ?? '?'} has an invalid payload`), job.data);
       return;
     }
     const spec = parsed.data;
+    const inline = typeof job.data.body === 'string' ? Buffer.from(job.data.body, 'utf8') : undefined;
     const controller = new AbortController();
     this.running.add(controller);
     const combined = signal ? AbortSignal.any([controller.signal, signal]) : controller.signal;
     try {
       // Worker-side reads wait through a Redis restart (blocking role) instead of failing the job.
-      const body = await this.template.getBuffer(this.queue.keys.body(spec.jobId));
+      const body = inline ?? (await this.template.getBuffer(this.queue.keys.body(spec.jobId)));
       await this.handler({ spec, body: body ?? undefined, delivery: job.attemptsStarted }, combined);
     } catch (error) {
       if (!controller.signal.aborted) this.options.onError?.(error, spec);
     } finally {
       this.running.delete(controller);
     }
-    // An abandoned job keeps its body: its next delivery needs it.
-    if (!controller.signal.aborted) await this.template.del(this.queue.keys.body(spec.jobId)).catch(() => {});
+    // An abandoned job keeps its body: its next delivery needs it. A finished one drops it, so the
+    // record BullMQ keeps for the retention window holds only the spec.
+    if (controller.signal.aborted) return;
+    const dropped = inline ? job.updateData(spec) : this.template.del(this.queue.keys.body(spec.jobId));
+    await dropped.catch(() => {});
   }
 }

@@ -136,6 +136,23 @@ describe.each([
     expect(await jobs.waiting(SHARED_LANE)).toBe(0);
   });
 
+  it('delivers bodies of every size and encoding byte for byte (multi-byte text, 300 KiB, binary)', async () => {
+    const { jobs } = await fixture();
+    const seen = new Map<string, Buffer | undefined>();
+    consumers.push(
+      jobs.consume([SHARED_LANE], async (job) => void seen.set(job.spec.jobId, job.body), { concurrency: 4 }),
+    );
+    const bodies = [
+      text('{"messages":[{"role":"user","content":"你好, ünïcödé 🚂 \\"quoted\\""}]}'),
+      text(`{"padding":"${'x'.repeat(300 * 1024)}"}`),
+      Buffer.from([0xc3, 0x28, 0x7b, 0x7d]),
+    ];
+    const specs = bodies.map(() => spec());
+    await Promise.all(specs.map((job, index) => jobs.submit(job, bodies[index]!)));
+    await waitFor(() => (seen.size === specs.length ? true : undefined));
+    specs.forEach((job, index) => expect(seen.get(job.jobId)?.equals(bodies[index]!)).toBe(true));
+  });
+
   it('pauses a consumer (its running job finishes, none is taken), lists and removes waiting jobs, resumes', async () => {
     const { jobs } = await fixture();
     const started: string[] = [];
