@@ -3,47 +3,25 @@ import { keyLimitsSchema, type KeyLimits } from '../identity/key-limits.js';
 import { ACCOUNT_KINDS, type AccountKind } from '../upstreams/types.js';
 import type { AccountState } from '../store/types.js';
 import type { ModelView } from './model-catalogue-types.js';
+import type {
+  AccountKind as AccountKindView,
+  AccountState as AccountStateView,
+  AccountTestView,
+  AccountView,
+  Agree,
+  ApiKeyView,
+  KeyLimitsView,
+  Same,
+} from './admin-views.js';
 
-/** An account as admins see it: never the credential, only whether there is one. */
-export interface AccountView {
-  id: string;
-  name: string;
-  kind: AccountKind;
-  simulated: boolean;
-  baseUrl: string | null;
-  hasCredential: boolean;
-  maxConcurrency: number;
-  priority: number;
-  weight: number;
-  models: string[] | null;
-  state: AccountState;
-  stateReason: string | null;
-  cooldownUntil: string | null;
-  inFlight: number | null;
-  createdAt: string;
-}
+export type { AccountTestView, AccountView, ApiKeyView } from './admin-views.js';
 
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  prefix: string;
-  userId: string;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-  limits: KeyLimits;
-  models: string[] | null;
-  modelFallback: boolean;
-}
-
-export interface AccountTestView {
-  account: string;
-  ok: boolean;
-  status: number | null;
-  detail: string;
-  latencyMs: number;
-}
+/** Fails to compile when the server's unions drift from their copies in admin-views.ts. */
+export type AdminViewsAgree = [
+  Agree<Same<AccountState, AccountStateView>>,
+  Agree<Same<AccountKind, AccountKindView>>,
+  Agree<Same<KeyLimits, KeyLimitsView>>,
+];
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const nameSchema = z

@@ -2,18 +2,11 @@ import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
 import type { AuditEntry, AuditFilter, AuditRepository } from '../store/types.js';
 import { parseInput } from './parse-input.js';
+import type { Agree, AuditEntryView, Same } from './admin-views.js';
 
-export interface AuditEntryView {
-  id: string;
-  at: string;
-  actorType: AuditEntry['actorType'];
-  actorId: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  ip: string | null;
-  details: Record<string, unknown>;
-}
+export type { AuditEntryView } from './admin-views.js';
+/** Fails to compile when the actor types drift from their copy in admin-views.ts. */
+export type AuditViewAgrees = Agree<Same<AuditEntry['actorType'], AuditEntryView['actorType']>>;
 
 const MAX_JSON_PAGE = 1_000;
 const MAX_CSV_PAGE = 10_000;

@@ -1,20 +1,11 @@
-import type { KeyLimits } from '../identity/key-limits.js';
 import { z } from 'zod';
 import { PermissionError } from '../errors.js';
 import { USER_ROLES, type UserRole } from '../store/types.js';
+import type { Agree, Same, UserRole as UserRoleView } from './admin-views.js';
 
-/** A user as the API shows them: never the password hash. */
-export interface UserView {
-  id: string;
-  username: string;
-  role: UserRole;
-  mustChangePassword: boolean;
-  createdAt: string;
-  disabledAt: string | null;
-  /** The ceiling of the user's keys. */
-  limits: KeyLimits;
-  models: string[] | null;
-}
+export type { UserView } from './admin-views.js';
+/** Fails to compile when the roles drift from their copy in admin-views.ts. */
+export type UserRolesAgree = Agree<Same<UserRole, UserRoleView>>;
 
 /** Usernames are stored lower-case, so `Ada` and `ada` are one account. */
 export const normalizeUsername = (username: string) => username.normalize('NFKC').toLowerCase();

@@ -11,41 +11,9 @@ import { NotFoundError } from '../errors.js';
 import type { JobQueue, ListedJob } from '../queue/job-queue.js';
 import type { AccountRepository, ApiKeyRepository, AuditRepository, UserRepository } from '../store/types.js';
 import type { AuditContext } from './audit-context.js';
+import type { QueueEntryView, QueueView } from './admin-views.js';
 
-export interface QueueEntryView {
-  requestId: string;
-  /** The queued attempt's job (distributed mode, worker-served accounts); null otherwise. */
-  jobId: string | null;
-  /** `waiting`: for an account (admission queue) or for a worker to take its job; `active`: being answered. */
-  state: 'waiting' | 'active';
-  model: string;
-  stream: boolean;
-  /** messages, count_tokens, chat_completions or web_chat; null for a job whose gateway is gone. */
-  operation: string | null;
-  apiKeyId: string | null;
-  apiKeyName: string | null;
-  userId: string | null;
-  username: string | null;
-  accountId: string | null;
-  accountName: string | null;
-  /** The worker running its job. */
-  worker: string | null;
-  /** The gateway serving it; null for a job whose gateway did not answer. */
-  gateway: string | null;
-  since: string;
-  ageMs: number;
-}
-
-export interface QueueView {
-  mode: 'embedded' | 'distributed';
-  /** Requests in the admission queue (cluster-wide in distributed mode). */
-  depth: number;
-  waiting: number;
-  active: number;
-  /** False when some gateway did not answer in time: its requests are missing. */
-  complete: boolean;
-  entries: QueueEntryView[];
-}
+export type { QueueEntryView, QueueView } from './admin-views.js';
 
 export interface RequestQueueDeps {
   mode: 'embedded' | 'distributed';

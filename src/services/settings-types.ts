@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { keyLimitsSchema } from '../identity/key-limits.js';
+import type { Agree, Same, SettingValues } from './admin-views.js';
+
+export type { SettingMeta, SettingsView } from './admin-views.js';
 
 /**
  * The gateway-wide settings admins change at run time (docs/admin-operations.md). Each is stored
@@ -15,25 +18,11 @@ export const settingsSchema = z.strictObject({
 });
 export type Settings = z.infer<typeof settingsSchema>;
 export type SettingKey = keyof Settings;
+/** Fails to compile when the settings drift from their copy in admin-views.ts. */
+export type SettingsViewAgrees = Agree<Same<Settings, SettingValues>>;
 export const SETTING_KEYS = Object.keys(settingsSchema.shape) as SettingKey[];
 
 export const settingsPatchInput = settingsSchema
   .partial()
   .refine((patch) => Object.keys(patch).length > 0, 'name at least one setting to change');
 export type SettingsPatchInput = z.input<typeof settingsPatchInput>;
-
-export interface SettingMeta {
-  /** `default`: never set, the environment's value applies. */
-  source: 'default' | 'database';
-  updatedAt: string | null;
-  /** The user who changed it last; null for the command line or a default. */
-  updatedBy: string | null;
-}
-
-export interface SettingsView {
-  values: Settings;
-  defaults: Settings;
-  meta: Record<SettingKey, SettingMeta>;
-  /** Accounts the compliance switch keeps out of scheduling while it is on. */
-  excludedAccounts: Array<{ id: string; name: string; kind: string }>;
-}

@@ -15,6 +15,16 @@ import type {
 } from '../store/types.js';
 import { parseInput } from './parse-input.js';
 import { aggregateOfRollup, mergeRollups } from './rollup-aggregates.js';
+import type {
+  AggregateView,
+  Agree,
+  RequestView,
+  Same,
+  StatsView,
+  StatsWindow as StatsWindowView,
+} from './admin-views.js';
+
+export type { AggregateView, RequestView, StatsView } from './admin-views.js';
 
 /** `rollups`: read from the roll-ups (percentiles estimated from histograms), not ledger rows. */
 export const STATS_WINDOWS = {
@@ -25,6 +35,11 @@ export const STATS_WINDOWS = {
   '90d': { ms: 90 * 86_400_000, bucketSeconds: 86_400, rollups: true },
 } as const;
 export type StatsWindow = keyof typeof STATS_WINDOWS;
+/** Fails to compile when the windows or aggregate drift from their copies in admin-views.ts. */
+export type UsageViewsAgree = [
+  Agree<Same<StatsWindow, StatsWindowView>>,
+  Agree<Same<UsageAggregate, AggregateView>>,
+];
 export const STATS_WINDOW_NAMES = Object.keys(STATS_WINDOWS) as [StatsWindow, ...StatsWindow[]];
 
 export const statsQueryInput = z.strictObject({
@@ -63,67 +78,6 @@ export interface LiveAccount {
 export interface LiveSnapshot {
   queueDepth: number;
   accounts: readonly LiveAccount[];
-}
-
-export type AggregateView = UsageAggregate;
-
-export interface StatsView {
-  window: StatsWindow;
-  /** `rollups`: hourly/daily roll-ups; latency and TTFT percentiles are estimates. */
-  source: 'ledger' | 'rollups';
-  bucketSeconds: number;
-  from: string;
-  to: string;
-  /** Every bucket of the window, oldest first; buckets without traffic have zero counts and null percentiles. */
-  buckets: Array<AggregateView & { start: string }>;
-  totals: AggregateView & { requestsPerSecond: number; errorRate: number };
-  live: {
-    queueDepth: number;
-    accounts: Array<{
-      id: string;
-      name: string;
-      kind: string;
-      state: AccountState;
-      inFlight: number;
-      maxConcurrency: number;
-      /** In-flight over max concurrency, 0–1. */
-      utilisation: number;
-      cooldownUntil: string | null;
-    }>;
-  };
-  /** Use per account over the window, busiest first. */
-  accounts: Array<{
-    accountId: string | null;
-    accountName: string | null;
-    requests: number;
-    errors: number;
-    inputTokens: number;
-    outputTokens: number;
-    costUsd: number;
-  }>;
-}
-
-export interface RequestView {
-  requestId: string;
-  createdAt: string;
-  apiKeyId: string | null;
-  apiKeyName: string | null;
-  userId: string | null;
-  username: string | null;
-  accountId: string | null;
-  accountName: string | null;
-  model: string;
-  requestedModel: string | null;
-  stream: boolean;
-  status: number;
-  errorType: string | null;
-  latencyMs: number;
-  ttftMs: number | null;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadInputTokens: number;
-  cacheCreationInputTokens: number;
-  costUsd: number;
 }
 
 const EMPTY: UsageAggregate = {

@@ -4,29 +4,9 @@ import { SWITCHYARD_VERSION } from '../cluster/version.js';
 import { NotFoundError, SwitchyardError } from '../errors.js';
 import type { AccountRepository, AuditRepository } from '../store/types.js';
 import type { AuditContext } from './audit-context.js';
+import type { WorkersView, WorkerView } from './admin-views.js';
 
-export interface WorkerView {
-  id: string;
-  host: string;
-  /** Embedded mode's one entry: the gateway process itself, which cannot be drained. */
-  embedded: boolean;
-  /** `lost`: no heartbeat for WORKER_LOST_AFTER_MS; its accounts are out of the pool. */
-  status: 'live' | 'lost';
-  /** `draining` finishes its running jobs and takes no new ones; `drained`: none left. */
-  state: 'running' | 'draining' | 'drained';
-  accounts: Array<{ id: string; name: string | null }>;
-  capacity: number;
-  /** Jobs running at its last heartbeat; null for workers too old to say. */
-  inFlight: number | null;
-  version: string;
-  startedAt: string;
-  lastSeenAt: string;
-}
-
-export interface WorkersView {
-  mode: 'embedded' | 'distributed';
-  workers: WorkerView[];
-}
+export type { WorkersView, WorkerView } from './admin-views.js';
 
 export interface WorkersServiceDeps {
   mode: 'embedded' | 'distributed';

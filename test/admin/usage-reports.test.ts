@@ -1,39 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestView, StatsView } from '../../src/services/usage-reports.js';
-import type { UsageRecord } from '../../src/store/index.js';
 import { flushUsage, startTestGateway, type TestGateway } from '../support/gateway.js';
-
-function row(overrides: Partial<UsageRecord> & { createdAt: Date }): UsageRecord {
-  return {
-    requestId: `req_${randomUUID()}`,
-    apiKeyId: null,
-    userId: null,
-    accountId: null,
-    model: 'claude-sonnet-4-6',
-    requestedModel: null,
-    stream: false,
-    inputTokens: 10,
-    outputTokens: 5,
-    cacheCreationInputTokens: 0,
-    cacheReadInputTokens: 0,
-    status: 200,
-    errorType: null,
-    latencyMs: 100,
-    ttftMs: null,
-    costUsd: 0,
-    ...overrides,
-  };
-}
+import { adminJson, usageRow as row } from './usage-support.js';
 
 describe('dashboard stats and request log, from known ledger rows', () => {
   let gateway: TestGateway;
-  const admin = async <T>(path: string): Promise<{ status: number; body: T }> => {
-    const response = await fetch(`${gateway.url}${path}`, {
-      headers: { authorization: `Bearer ${gateway.runtime.adminToken}` },
-    });
-    return { status: response.status, body: (await response.json()) as T };
-  };
+  const admin = <T>(path: string) => adminJson<T>(gateway, path);
   const accountA = randomUUID();
   const keyA = randomUUID();
 

@@ -8,43 +8,19 @@ import type { RequestView, StatsView } from '../../src/services/usage-reports.js
 import type { RetentionRun, RetentionView } from '../../src/services/usage-retention.js';
 import type { UsageRecord } from '../../src/store/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { adminJson, usageRow } from './usage-support.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-function row(overrides: Partial<UsageRecord> & { createdAt: Date }): UsageRecord {
-  return {
-    requestId: `req_${randomUUID()}`,
-    apiKeyId: null,
-    userId: null,
-    accountId: null,
-    model: 'claude-sonnet-4-6',
-    requestedModel: null,
-    stream: false,
-    inputTokens: 10,
-    outputTokens: 5,
-    cacheCreationInputTokens: 0,
-    cacheReadInputTokens: 0,
-    status: 200,
-    errorType: null,
-    latencyMs: 100,
-    ttftMs: null,
-    costUsd: 0.25,
-    ...overrides,
-  };
-}
+const row = (overrides: Partial<UsageRecord> & { createdAt: Date }) =>
+  usageRow({ costUsd: 0.25, ...overrides });
 
 describe('usage retention through the admin API', () => {
   let gateway: TestGateway;
   const keyA = randomUUID();
   const account = randomUUID();
-  const admin = async <T>(method: string, path: string): Promise<{ status: number; body: T }> => {
-    const response = await fetch(`${gateway.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${gateway.runtime.adminToken}` },
-    });
-    return { status: response.status, body: (await response.json()) as T };
-  };
+  const admin = <T>(method: string, path: string) => adminJson<T>(gateway, path, method);
 
   beforeAll(async () => {
     gateway = await startTestGateway({

@@ -4,44 +4,32 @@
  * (cancelled from the page), the settings page toggling registration, and a key's limits edited.
  * Screenshots of each page go to test-artifacts/e2e/admin-ops-*.png.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, PASSWORD, startAuthGateway } from '../auth/support.js';
+import { api, PASSWORD } from '../auth/support.js';
 import type { TestGateway } from '../support/gateway.js';
-import { ensureWebBuild } from '../web/ensure-web-build.js';
-import { openTestBrowser, type TestBrowser } from './browser.js';
+import { signIn, startE2eSuite, type E2eSuite } from './browser.js';
 
-const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'e2e');
-
+let suite: E2eSuite;
 let gateway: TestGateway;
-let browser: TestBrowser | undefined;
 let page: Page;
-const cspViolations: string[] = [];
-const dialogs: string[] = [];
 
-const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+const shot = (name: string) => suite.shot(name);
 
 beforeAll(async () => {
-  ensureWebBuild();
-  mkdirSync(ARTIFACTS, { recursive: true });
-  gateway = await startAuthGateway({
-    accounts: [{ kind: 'mock', name: 'solo', maxConcurrency: 1 }],
-    env: { QUEUE_MAX_WAIT_MS: '60000', STREAM_PING_AFTER_MS: '60000', LOG_LEVEL: 'warn' },
-  });
-  browser = await openTestBrowser({
+  suite = await startE2eSuite({
     name: 'admin-ops',
     viewport: { width: 1280, height: 900 },
-    cspViolations,
-    dialogs,
+    gateway: {
+      accounts: [{ kind: 'mock', name: 'solo', maxConcurrency: 1 }],
+      env: { QUEUE_MAX_WAIT_MS: '60000', STREAM_PING_AFTER_MS: '60000', LOG_LEVEL: 'warn' },
+    },
   });
-  page = browser.page;
+  ({ gateway, page } = suite);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await gateway?.close();
+  await suite?.close();
 });
 
 function ask(prompt: string) {
@@ -64,9 +52,7 @@ describe('the admin operations pages in Chromium', () => {
   it('signs in and shows the server as its one worker (embedded mode)', async () => {
     const admin = await api(gateway).userWithRole('admin');
     await page.goto(`${gateway.url}/admin/workers`);
-    await page.getByTestId('username').fill(admin.username);
-    await page.getByTestId('password').fill(PASSWORD);
-    await page.getByTestId('submit').click();
+    await signIn(page, admin.username);
     await page.getByTestId('admin-page-workers').waitFor();
     const row = page.getByTestId('worker-row');
     await row.waitFor();
@@ -138,7 +124,7 @@ describe('the admin operations pages in Chromium', () => {
     const stored = (await gateway.runtime.apiKeys.list()).find((k) => k.name === 'limited');
     expect(stored?.limits).toEqual({ requestsPerMinute: 25, usdPerDay: 3.5 });
     await shot('admin-ops-keys');
-    expect(cspViolations).toEqual([]);
-    expect(dialogs).toEqual([]);
+    expect(suite.cspViolations).toEqual([]);
+    expect(suite.dialogs).toEqual([]);
   });
 });

@@ -3,42 +3,27 @@
  * charts after some traffic, disable an account, try a key named with markup (refused by the
  * server, shown as text) and make a real one, and screenshot every page to test-artifacts/e2e/.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, PASSWORD, startAuthGateway } from '../auth/support.js';
+import { api } from '../auth/support.js';
 import { flushUsage, type TestGateway } from '../support/gateway.js';
-import { ensureWebBuild } from '../web/ensure-web-build.js';
-import { openTestBrowser, type TestBrowser } from './browser.js';
+import { signIn, startE2eSuite, type E2eSuite } from './browser.js';
 
-const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'e2e');
 const XSS = '<img src=x onerror="window.__xss=1">';
 
+let suite: E2eSuite;
 let gateway: TestGateway;
-let browser: TestBrowser | undefined;
 let page: Page;
-const cspViolations: string[] = [];
-const dialogs: string[] = [];
 
-const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+const shot = (name: string) => suite.shot(name);
 
 beforeAll(async () => {
-  ensureWebBuild();
-  mkdirSync(ARTIFACTS, { recursive: true });
-  gateway = await startAuthGateway();
-  browser = await openTestBrowser({
-    name: 'admin',
-    viewport: { width: 1280, height: 900 },
-    cspViolations,
-    dialogs,
-  });
-  page = browser.page;
+  suite = await startE2eSuite({ name: 'admin', viewport: { width: 1280, height: 900 } });
+  ({ gateway, page } = suite);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await gateway?.close();
+  await suite?.close();
 });
 
 async function traffic(requests: number): Promise<void> {
@@ -68,9 +53,7 @@ describe('the admin panel in Chromium', () => {
     await traffic(6);
     const admin = await api(gateway).userWithRole('admin');
     await page.goto(`${gateway.url}/admin/dashboard`);
-    await page.getByTestId('username').fill(admin.username);
-    await page.getByTestId('password').fill(PASSWORD);
-    await page.getByTestId('submit').click();
+    await signIn(page, admin.username);
     await page.getByTestId('admin-page-dashboard').waitFor();
     await expect.poll(() => page.getByTestId('figure-requests').textContent(), { timeout: 10_000 }).toBe('6');
     // uPlot drew each chart on a canvas, with a legend naming its series.
@@ -83,7 +66,7 @@ describe('the admin panel in Chromium', () => {
     // Live: new traffic shows without a reload.
     await traffic(2);
     await expect.poll(() => page.getByTestId('figure-requests').textContent(), { timeout: 10_000 }).toBe('8');
-    expect(cspViolations).toEqual([]);
+    expect(suite.cspViolations).toEqual([]);
   });
 
   it('disables an account on /admin/accounts and sees its state change', async () => {
@@ -117,7 +100,7 @@ describe('the admin panel in Chromium', () => {
     await expect.poll(() => page.getByTestId('key-row-name').allTextContents()).toContain('ci-deploy');
     expect(await page.getByText(secret ?? 'missing').count()).toBe(0);
     await shot('admin-keys');
-    expect(dialogs).toEqual([]);
+    expect(suite.dialogs).toEqual([]);
   });
 
   it('shows the request and audit logs and the users page', async () => {
@@ -132,6 +115,6 @@ describe('the admin panel in Chromium', () => {
     await page.getByTestId('admin-nav-users').click();
     await expect.poll(() => page.getByTestId('user-row').count()).toBeGreaterThan(1);
     await shot('admin-users');
-    expect(cspViolations).toEqual([]);
+    expect(suite.cspViolations).toEqual([]);
   });
 });

@@ -5,29 +5,24 @@
  * conversation, exporting JSON (the download captured) and importing it back with its report.
  * Screenshots go to test-artifacts/e2e/history-*.png.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, bearer, PASSWORD, startAuthGateway, type Session } from '../auth/support.js';
+import { api, bearer, type Session } from '../auth/support.js';
 import type { TestGateway } from '../support/gateway.js';
-import { ensureWebBuild } from '../web/ensure-web-build.js';
-import { openTestBrowser, type TestBrowser } from './browser.js';
+import { signIn, startE2eSuite, type E2eSuite } from './browser.js';
 
-const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'e2e');
-
+let suite: E2eSuite;
 let gateway: TestGateway;
-let browser: TestBrowser | undefined;
 let page: Page;
 let member: Session;
 let downloads: string;
-const cspViolations: string[] = [];
-const dialogs: string[] = [];
 let longId: string;
 let quokkaMessageId: string;
 
-const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+const shot = (name: string) => suite.shot(name);
 
 /** A conversation made over the HTTP API, its messages written the way the chat stores them. */
 async function seed(title: string, texts: string[]): Promise<{ id: string; messageIds: string[] }> {
@@ -64,10 +59,9 @@ const inViewport = (selector: string) =>
   })()`);
 
 beforeAll(async () => {
-  ensureWebBuild();
-  mkdirSync(ARTIFACTS, { recursive: true });
+  suite = await startE2eSuite({ name: 'history', viewport: { width: 1280, height: 800 } });
+  ({ gateway, page } = suite);
   downloads = mkdtempSync(join(tmpdir(), 'switchyard-e2e-downloads-'));
-  gateway = await startAuthGateway();
   member = await api(gateway).userWithRole('member');
   const filler = Array.from({ length: 30 }, (_, i) =>
     i % 2 === 0
@@ -82,27 +76,17 @@ beforeAll(async () => {
     '请解释缓存穿透和缓存雪崩的区别',
     '缓存穿透是查询不存在的数据；缓存雪崩是大量缓存同时失效。',
   ]);
-  browser = await openTestBrowser({
-    name: 'history',
-    viewport: { width: 1280, height: 800 },
-    cspViolations,
-    dialogs,
-  });
-  page = browser.page;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await gateway?.close();
+  await suite?.close();
   if (downloads) rmSync(downloads, { recursive: true, force: true });
 });
 
 describe('chat history in Chromium', () => {
   it('signs in and makes a conversation through the page', async () => {
     await page.goto(gateway.url);
-    await page.getByTestId('username').fill(member.username);
-    await page.getByTestId('password').fill(PASSWORD);
-    await page.getByTestId('submit').click();
+    await signIn(page, member.username);
     await page.getByTestId('new-chat').waitFor();
     await expect.poll(() => page.getByTestId('model-picker').inputValue()).not.toBe('');
     await page.getByTestId('composer-input').fill('Tell me about wombats please [[mock echo]]');
@@ -185,7 +169,7 @@ describe('chat history in Chromium', () => {
     await page.getByTestId('history-search').fill('quokkas');
     await expect.poll(() => page.getByTestId('search-result').count()).toBe(2);
     await shot('history-after-import');
-    expect(cspViolations).toEqual([]);
-    expect(dialogs).toEqual([]);
+    expect(suite.cspViolations).toEqual([]);
+    expect(suite.dialogs).toEqual([]);
   });
 });

@@ -6,18 +6,14 @@
  * Screenshots go to test-artifacts/e2e/ (chat-reconnecting, chat-resumed, chat-attachment-pending,
  * chat-upload).
  */
-import { mkdirSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, bearer, PASSWORD, startAuthGateway } from '../auth/support.js';
+import { api, bearer } from '../auth/support.js';
 import type { TestGateway } from '../support/gateway.js';
-import { ensureWebBuild } from '../web/ensure-web-build.js';
-import { openTestBrowser, type TestBrowser } from './browser.js';
+import { signIn, startE2eSuite, type E2eSuite } from './browser.js';
 
-const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'e2e');
 /** A PNG of a colour gradient, big enough to see in the screenshot. */
 function gradientPng(size: number): Buffer {
   const chunk = (type: string, data: Buffer) => {
@@ -49,50 +45,37 @@ const PARAGRAPHS = Array.from(
     `Paragraph ${i + 1} is here: ${['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'][i]} words follow in order.`,
 );
 
+let suite: E2eSuite;
 let gateway: TestGateway;
-let browser: TestBrowser | undefined;
 let page: Page;
-const cspViolations: string[] = [];
-const dialogs: string[] = [];
 /** The server ends of the chat sockets, to cut them. */
 const chatSockets = new Set<Socket>();
 let upgrades = 0;
 
-const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+const shot = (name: string) => suite.shot(name);
 const lastAnswer = () => page.getByTestId('message-assistant').last();
 const lastQuestion = () => page.getByTestId('message-user').last();
 
 beforeAll(async () => {
-  ensureWebBuild();
-  mkdirSync(ARTIFACTS, { recursive: true });
-  gateway = await startAuthGateway();
+  suite = await startE2eSuite({ name: 'chat-resume', viewport: { width: 1280, height: 900 } });
+  ({ gateway, page } = suite);
   gateway.runtime.app.server.on('upgrade', (request: { url?: string }, socket: Socket) => {
     if (!request.url?.startsWith('/api/ws')) return;
     upgrades++;
     chatSockets.add(socket);
     socket.once('close', () => chatSockets.delete(socket));
   });
-  browser = await openTestBrowser({
-    name: 'chat-resume',
-    viewport: { width: 1280, height: 900 },
-    cspViolations,
-    dialogs,
-  });
-  page = browser.page;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await gateway?.close();
+  await suite?.close();
 });
 
 describe('the web chat resumes and takes files, in Chromium', () => {
   it('finishes an answer exactly once after its socket is cut mid-answer', async () => {
     const member = await api(gateway).userWithRole('member');
     await page.goto(gateway.url);
-    await page.getByTestId('username').fill(member.username);
-    await page.getByTestId('password').fill(PASSWORD);
-    await page.getByTestId('submit').click();
+    await signIn(page, member.username);
     await page.getByTestId('new-chat').waitFor();
     await expect.poll(() => page.getByTestId('model-picker').inputValue()).not.toBe('');
     // One live chat socket (the page may have opened and closed one while signing in).
@@ -127,7 +110,7 @@ describe('the web chat resumes and takes files, in Chromium', () => {
     ).data;
     expect(stored.map((m) => m.role)).toEqual(['user', 'assistant']);
     expect(stored[1]).toMatchObject({ text: PARAGRAPHS.join('\n\n'), state: 'complete' });
-    expect(cspViolations).toEqual([]);
+    expect(suite.cspViolations).toEqual([]);
     await shot('chat-resumed');
   });
 
@@ -150,8 +133,8 @@ describe('the web chat resumes and takes files, in Chromium', () => {
     // Decoded and drawn: a real image, not a broken icon.
     await expect.poll(() => image.evaluate((img: { naturalWidth: number }) => img.naturalWidth)).toBe(96);
     expect(await page.getByTestId('pending-attachment').count()).toBe(0);
-    expect(cspViolations).toEqual([]);
-    expect(dialogs).toEqual([]);
+    expect(suite.cspViolations).toEqual([]);
+    expect(suite.dialogs).toEqual([]);
     await shot('chat-upload');
   });
 });

@@ -3,24 +3,17 @@
  * gateway and its mock account: sign in, watch an answer stream, stop one, and see that HTML in
  * messages stays text. Screenshots of the main pages go to test-artifacts/e2e/.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, PASSWORD, startAuthGateway } from '../auth/support.js';
+import { api } from '../auth/support.js';
 import type { TestGateway } from '../support/gateway.js';
-import { ensureWebBuild } from '../web/ensure-web-build.js';
-import { openTestBrowser, type TestBrowser } from './browser.js';
+import { signIn, startE2eSuite, type E2eSuite } from './browser.js';
 
-const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'e2e');
-
+let suite: E2eSuite;
 let gateway: TestGateway;
-let browser: TestBrowser | undefined;
 let page: Page;
-const cspViolations: string[] = [];
-const dialogs: string[] = [];
 
-const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+const shot = (name: string) => suite.shot(name);
 const lastAnswer = () => page.getByTestId('message-assistant').last();
 
 async function ask(text: string): Promise<void> {
@@ -29,21 +22,12 @@ async function ask(text: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  ensureWebBuild();
-  mkdirSync(ARTIFACTS, { recursive: true });
-  gateway = await startAuthGateway();
-  browser = await openTestBrowser({
-    name: 'chat',
-    viewport: { width: 1280, height: 800 },
-    cspViolations,
-    dialogs,
-  });
-  page = browser.page;
+  suite = await startE2eSuite({ name: 'chat', viewport: { width: 1280, height: 800 } });
+  ({ gateway, page } = suite);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await gateway?.close();
+  await suite?.close();
 });
 
 describe('the web chat in Chromium', () => {
@@ -52,9 +36,7 @@ describe('the web chat in Chromium', () => {
     await page.goto(gateway.url);
     await page.getByTestId('username').waitFor();
     await shot('sign-in');
-    await page.getByTestId('username').fill(member.username);
-    await page.getByTestId('password').fill(PASSWORD);
-    await page.getByTestId('submit').click();
+    await signIn(page, member.username);
     await expect.poll(() => page.getByTestId('signed-in-user').textContent()).toBe(member.username);
     await page.getByTestId('new-chat').waitFor();
     await expect.poll(() => page.getByTestId('model-picker').inputValue()).not.toBe('');
@@ -64,7 +46,7 @@ describe('the web chat in Chromium', () => {
       "getComputedStyle(document.querySelector('[data-testid=new-chat]')).borderTopStyle",
     );
     expect(background).toBe('solid');
-    expect(cspViolations).toEqual([]);
+    expect(suite.cspViolations).toEqual([]);
   });
 
   it('streams an answer from the mock account into the page', async () => {
@@ -116,8 +98,8 @@ describe('the web chat in Chromium', () => {
     expect(await page.locator('[data-testid=messages] img').count()).toBe(0);
     expect(await page.locator('[data-testid=messages] script').count()).toBe(0);
     expect(await page.evaluate('window.__xss')).toBeUndefined();
-    expect(dialogs).toEqual([]);
-    expect(cspViolations).toEqual([]);
+    expect(suite.dialogs).toEqual([]);
+    expect(suite.cspViolations).toEqual([]);
     await shot('chat-xss-as-text');
   });
 

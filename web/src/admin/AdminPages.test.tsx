@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { I18nProvider } from '../i18n';
-import type { Account, AdminApi, ApiKey, Stats, StatsWindow } from './admin-api';
+import type { Account, AdminApi, ApiKey, AuditEntry, Stats, StatsWindow } from './admin-api';
 import { AdminLayout, pagesFor } from './AdminApp';
 import { AccountsPage } from './pages/AccountsPage';
 import { DashboardPage } from './pages/DashboardPage';
@@ -72,6 +72,7 @@ function stats(requests: number): Stats {
   const { start: _s, ...totals } = bucket('', requests);
   return {
     window: '1h',
+    source: 'ledger',
     bucketSeconds: 60,
     from: '2026-01-01T00:00:00.000Z',
     to: '2026-01-01T01:00:00.000Z',
@@ -246,7 +247,7 @@ describe('logs, users and keys', () => {
   });
 
   it('audit log shows entries; users page shows its states', async () => {
-    const entry = {
+    const entry: AuditEntry = {
       id: 'e1',
       at: '2026-01-01T00:00:00.000Z',
       actorType: 'cli',
@@ -255,6 +256,7 @@ describe('logs, users and keys', () => {
       targetType: 'account',
       targetId: 'a1',
       ip: null,
+      details: {},
     };
     show(
       <LogsPage
@@ -288,6 +290,7 @@ describe('logs, users and keys', () => {
       lastUsedAt: null,
       limits: { requestsPerMinute: 5 },
       models: null,
+      modelFallback: false,
     };
     show(
       <KeysPage api={fakeApi({ keys: () => Promise.resolve([key]), users: () => Promise.resolve([]) })} />,

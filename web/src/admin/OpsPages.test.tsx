@@ -279,6 +279,7 @@ describe('key limits', () => {
     lastUsedAt: null,
     limits: { requestsPerMinute: 5, usdPerDay: 2 },
     models: ['claude-sonnet-4-6'],
+    modelFallback: false,
   };
 
   it('edits a key’s limits: changed and cleared fields, models left alone unless changed', async () => {

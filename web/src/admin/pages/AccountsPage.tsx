@@ -15,6 +15,7 @@ import type { Account, AdminApi, Stats } from '../admin-api';
 import { useAdminT, type AdminT } from '../i18n';
 import { usePolling } from '../use-polling';
 import { AccountDialog } from './AccountDialog';
+import { ActionMessage, type ActionOutcome } from './ActionMessage';
 
 const STATE_COLOR = {
   active: 'success',
@@ -47,7 +48,7 @@ export function AccountsPage({ api, canWrite }: { api: AdminApi; canWrite: boole
   const t = useAdminT();
   const now = useNow(1000);
   const [editing, setEditing] = useState<Account | 'new'>();
-  const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  const [message, setMessage] = useState<ActionOutcome>();
   const [loaded, reload] = usePolling<Loaded>(
     async () => {
       // Use over the hour is a nicety: a role without usage:read still gets the list.
@@ -102,16 +103,7 @@ export function AccountsPage({ api, canWrite }: { api: AdminApi; canWrite: boole
           {t('accounts.reauthHelp')}
         </Alert>
       )}
-      {message && (
-        <Alert
-          severity={message.ok ? 'success' : 'error'}
-          sx={{ mb: 2 }}
-          onClose={() => setMessage(undefined)}
-          data-testid="account-message"
-        >
-          {message.text}
-        </Alert>
-      )}
+      <ActionMessage message={message} onClose={() => setMessage(undefined)} testId="account-message" />
       {canWrite && (
         <Button
           variant="contained"

@@ -19,6 +19,7 @@ import type { AdminApi, QueueEntry } from '../admin-api';
 import { useAdminT } from '../i18n';
 import { usePolling } from '../use-polling';
 import { errorText, formatAge } from './format';
+import { ActionMessage, type ActionOutcome } from './ActionMessage';
 
 function Figure({ label, value, testId }: { label: string; value: number; testId: string }) {
   return (
@@ -37,7 +38,7 @@ export function QueuePage({ api, canWrite }: { api: AdminApi; canWrite: boolean 
   const t = useAdminT();
   const [loaded, reload] = usePolling(() => api.queue(), 'queue', 2_000);
   const [confirming, setConfirming] = useState<QueueEntry>();
-  const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  const [message, setMessage] = useState<ActionOutcome>();
   if (loaded.status === 'loading') return <Loading />;
   if (loaded.status === 'error') return <Failed message={loaded.message} onRetry={reload} />;
   const queue = loaded.data;
@@ -67,16 +68,7 @@ export function QueuePage({ api, canWrite }: { api: AdminApi; canWrite: boolean 
           {t('queue.incomplete')}
         </Alert>
       )}
-      {message && (
-        <Alert
-          severity={message.ok ? 'success' : 'error'}
-          sx={{ mb: 2 }}
-          onClose={() => setMessage(undefined)}
-          data-testid="queue-message"
-        >
-          {message.text}
-        </Alert>
-      )}
+      <ActionMessage message={message} onClose={() => setMessage(undefined)} testId="queue-message" />
       {queue.entries.length === 0 ? (
         <Empty text={t('queue.empty')} />
       ) : (

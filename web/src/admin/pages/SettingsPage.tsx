@@ -13,6 +13,7 @@ import type { AdminApi, GatewaySettings, SettingValues } from '../admin-api';
 import { useAdminT } from '../i18n';
 import { errorText } from './format';
 import { draftOf, LimitFields, limitsOf, type LimitDraft } from './KeyLimitsDialog';
+import { ActionMessage, type ActionOutcome } from './ActionMessage';
 
 function Section({ children, testId }: { children: ReactNode; testId: string }) {
   return (
@@ -33,7 +34,7 @@ function SettingsForm({ api, initial }: { api: AdminApi; initial: GatewaySetting
   const t = useAdminT();
   const [settings, setSettings] = useState(initial);
   const [draft, setDraft] = useState<LimitDraft>(() => draftOf(initial.values.defaultKeyLimits));
-  const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  const [message, setMessage] = useState<ActionOutcome>();
   const [saving, setSaving] = useState(false);
   const save = (patch: Partial<SettingValues>) => {
     setSaving(true);
@@ -79,16 +80,7 @@ function SettingsForm({ api, initial }: { api: AdminApi; initial: GatewaySetting
   const excluded = settings.values.anthropicApiOnly ? settings.excludedAccounts : [];
   return (
     <Box sx={{ maxWidth: 900 }}>
-      {message && (
-        <Alert
-          severity={message.ok ? 'success' : 'error'}
-          sx={{ mb: 2 }}
-          onClose={() => setMessage(undefined)}
-          data-testid="settings-message"
-        >
-          {message.text}
-        </Alert>
-      )}
+      <ActionMessage message={message} onClose={() => setMessage(undefined)} testId="settings-message" />
       {toggle('registrationOpen', t('settings.registration'), t('settings.registrationHelp'))}
       {toggle('anthropicApiOnly', t('settings.compliance'), t('settings.complianceHelp'))}
       {excluded.length > 0 && (
