@@ -1,11 +1,6 @@
-import {
-  messageDeltaEventSchema,
-  messageStartEventSchema,
-  upstreamErrorBodySchema,
-  usageSchema,
-  type WireUsage,
-} from './messages-schema.js';
+import { upstreamErrorBodySchema, type WireUsage } from './messages-schema.js';
 import { readMessageEnvelope } from './message-envelope.js';
+import { checkMessageDelta, checkMessageStart, checkUsage } from './usage-check.js';
 import { SseParser } from './sse.js';
 
 export interface TokenUsage {
@@ -110,16 +105,16 @@ export class StreamUsageMeter implements StreamMeter {
     if (!METERED_EVENTS.has(event)) return;
     json ??= parseJson(data);
     if (event === 'message_start') {
-      const parsed = messageStartEventSchema.safeParse(json);
-      if (parsed.success) {
-        this.model = parsed.data.message.model;
-        mergeWireUsage(this.usage, parsed.data.message.usage);
+      const start = checkMessageStart(json);
+      if (start) {
+        this.model = start.model;
+        mergeWireUsage(this.usage, start.usage);
       }
     } else if (event === 'message_delta') {
-      const parsed = messageDeltaEventSchema.safeParse(json);
-      if (parsed.success) {
-        if (parsed.data.usage?.output_tokens != null) this.finalOutput = true;
-        mergeWireUsage(this.usage, parsed.data.usage);
+      const delta = checkMessageDelta(json);
+      if (delta) {
+        if (delta.usage?.output_tokens != null) this.finalOutput = true;
+        mergeWireUsage(this.usage, delta.usage);
       }
     } else if (event === 'error') {
       const parsed = upstreamErrorBodySchema.safeParse(json);
@@ -147,9 +142,9 @@ export function usageFromMessageBody(
       return undefined;
     ({ usage: wireUsage, model } = json as { usage?: unknown; model?: unknown });
   }
-  const parsed = usageSchema.safeParse(wireUsage);
-  if (!parsed.success) return undefined;
+  const checked = checkUsage(wireUsage);
+  if (!checked) return undefined;
   const usage = emptyUsage();
-  mergeWireUsage(usage, parsed.data);
+  mergeWireUsage(usage, checked);
   return { usage, model: typeof model === 'string' ? model : undefined };
 }
