@@ -44,3 +44,28 @@ describe('planChecks', () => {
     ]);
   });
 });
+
+describe('planChecks reuse', () => {
+  const access = { ...UNRESTRICTED, keyLimits: { requestsPerMinute: 5, usdPerDay: 2 } };
+  const noon = Date.parse('2026-12-02T12:00:00Z');
+
+  it('reuses one plan for a key until its day turns, and builds a new one after', () => {
+    const first = planChecks('k', 'u', access, undefined, 0, noon);
+    expect(planChecks('k', 'u', access, undefined, 0, noon + 60_000)).toBe(first);
+    const nextDay = planChecks('k', 'u', access, undefined, 0, Date.parse('2026-12-03T00:00:01Z'));
+    expect(nextDay).not.toBe(first);
+    expect(nextDay.map((c) => c.key)).toEqual(['key:k:rpm', 'key:k:usd:d2026-12-03']);
+  });
+
+  it('builds a new plan for reloaded access and another key, and adds the address check per request', () => {
+    const first = planChecks('k', 'u', access, undefined, 0, noon);
+    expect(planChecks('k', 'u', { ...access }, undefined, 0, noon)).not.toBe(first);
+    expect(planChecks('k2', 'u', access, undefined, 0, noon).map((c) => c.key)).toEqual([
+      'key:k2:rpm',
+      'key:k2:usd:d2026-12-02',
+    ]);
+    const withIp = planChecks('k', 'u', access, '10.0.0.9', 50, noon);
+    expect(withIp.map((c) => c.key)).toEqual(['key:k:rpm', 'key:k:usd:d2026-12-02', 'ip:10.0.0.9:rpm']);
+    expect(planChecks('k', 'u', access, undefined, 0, noon)).toHaveLength(2);
+  });
+});

@@ -2,6 +2,20 @@ import type { PrincipalAccess } from '../call.js';
 import type { KeyLimits } from '../../identity/key-limits.js';
 import type { LimitCheck, LimitScope } from './limit-store.js';
 
+interface CachedPlan {
+  apiKeyId: string;
+  userId: string;
+  day: Period;
+  month: Period;
+  checks: readonly LimitCheck[];
+}
+
+/**
+ * A key's and its owner's checks are the same for every request until the day or the month turns
+ * (or the key's access is reloaded, which makes a new access object): built once, not per request.
+ */
+const plans = new WeakMap<PrincipalAccess, CachedPlan>();
+
 /** The checks one request must pass: its key's limits, its owner's, and its client address's. */
 export function planChecks(
   apiKeyId: string,
@@ -10,15 +24,28 @@ export function planChecks(
   ip: string | undefined,
   ipRequestsPerMinute: number,
   now: number,
-): LimitCheck[] {
-  const checks: LimitCheck[] = [];
-  addScope(checks, { type: 'key', id: apiKeyId }, access.keyLimits, now);
-  addScope(checks, { type: 'user', id: userId }, access.userLimits, now);
+): readonly LimitCheck[] {
+  const day = periodOf('day', now);
+  const month = periodOf('month', now);
+  let plan = plans.get(access);
+  if (
+    plan === undefined ||
+    plan.day !== day ||
+    plan.month !== month ||
+    plan.apiKeyId !== apiKeyId ||
+    plan.userId !== userId
+  ) {
+    const checks: LimitCheck[] = [];
+    addScope(checks, { type: 'key', id: apiKeyId }, access.keyLimits, now);
+    addScope(checks, { type: 'user', id: userId }, access.userLimits, now);
+    plan = { apiKeyId, userId, day, month, checks };
+    plans.set(access, plan);
+  }
   if (ipRequestsPerMinute > 0 && ip !== undefined) {
     const scope: LimitScope = { type: 'ip', id: ip };
-    checks.push({ kind: 'requests', key: `ip:${ip}:rpm`, limit: ipRequestsPerMinute, scope });
+    return [...plan.checks, { kind: 'requests', key: `ip:${ip}:rpm`, limit: ipRequestsPerMinute, scope }];
   }
-  return checks;
+  return plan.checks;
 }
 
 function addScope(checks: LimitCheck[], scope: LimitScope, limits: KeyLimits, now: number): void {
