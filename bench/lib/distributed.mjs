@@ -122,7 +122,14 @@ export async function benchDistributed(options) {
     const worker = spawnPinned(
       Number(process.env.BENCH_WORKER_CORE ?? 0),
       process.execPath,
-      [main, 'worker', '--accounts', 'queued'],
+      // BENCH_WORKER_NODE_ARGS: Node flags for the worker alone (e.g. "--cpu-prof --cpu-prof-dir=DIR").
+      [
+        ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+        main,
+        'worker',
+        '--accounts',
+        'queued',
+      ],
       {
         env: envFor('worker'),
         logFile: join(work, 'worker.log'),

@@ -7,7 +7,7 @@
  *   attempt's result stream answers it, for GET /v1/requests/{id}/events. Same TTL as the stream.
  */
 import type { Redis } from 'ioredis';
-import { connectRedis, type RedisEndpoint } from '../queue/redis-connection.js';
+import type { RedisEndpoint } from '../queue/redis-connection.js';
 import type { RedisKeys } from '../queue/redis-keys.js';
 import { isConnectionError } from '../queue/redis-result-stream.js';
 import { QueueUnavailableError } from '../queue/queue-unavailable-error.js';
@@ -22,7 +22,11 @@ export interface RequestRecord {
 export interface JobControl {
   /** Marks the job cancelled (for `ttlMs`) and tells the worker running it, if any. */
   cancel(jobId: string, ttlMs: number): Promise<void>;
-  isCancelled(jobId: string): Promise<boolean>;
+  /**
+   * Whether the job was cancelled. With `submittedAt` (the submitter's clock), a process that has
+   * heard every cancel since well before then (onCancel, unbroken) answers from memory.
+   */
+  isCancelled(jobId: string, submittedAt?: number): Promise<boolean>;
   /** Calls `listener` with every job id cancelled from now on (a worker subscribes once). */
   onCancel(listener: (jobId: string) => void): Promise<void>;
   recordRequest(requestId: string, record: RequestRecord, ttlMs: number): Promise<void>;
@@ -83,10 +87,24 @@ export class InProcessJobControl implements JobControl {
   }
 }
 
+/** Cancels heard on the channel are remembered this long (a job waits in its lane at most ~minutes). */
+const HEARD_TTL_MS = 15 * 60_000;
+/** At most this many heard cancels are remembered; the oldest are forgotten first. */
+const MAX_HEARD = 10_000;
+/** Clocks of gateways and workers may differ by this much: jobs submitted closer to a (re)subscribe are read. */
+const CLOCK_MARGIN_MS = 5_000;
+
 /** Distributed mode: keys and one pub/sub channel in Redis. */
 export class RedisJobControl implements JobControl {
   private subscriber: Redis | undefined;
   private readonly listeners = new Set<(jobId: string) => void>();
+  /**
+   * Cancels heard on the channel (job id → until when), so a worker skips a job cancelled before it
+   * took it without reading its key: one round trip less per job. Valid while the subscription has
+   * been unbroken since the job was submitted (`listeningSince`); otherwise the key is read.
+   */
+  private readonly heard = new Map<string, number>();
+  private listeningSince: number | undefined;
 
   constructor(
     private readonly client: Redis,
@@ -104,20 +122,46 @@ export class RedisJobControl implements JobControl {
     );
   }
 
-  async isCancelled(jobId: string): Promise<boolean> {
+  async isCancelled(jobId: string, submittedAt?: number): Promise<boolean> {
+    const now = Date.now();
+    const heardUntil = this.heard.get(jobId);
+    if (heardUntil !== undefined && heardUntil > now) return true;
+    const since = this.listeningSince;
+    if (submittedAt !== undefined && since !== undefined && submittedAt >= since + CLOCK_MARGIN_MS)
+      return false;
     return (await this.guard(() => this.client.exists(this.keys.cancel(jobId)))) === 1;
+  }
+
+  private hear(jobId: string): void {
+    const now = Date.now();
+    this.heard.delete(jobId);
+    this.heard.set(jobId, now + HEARD_TTL_MS);
+    // Oldest first (Map order): drop the expired ones and any beyond the bound.
+    for (const [id, until] of this.heard) {
+      if (until > now && this.heard.size <= MAX_HEARD) break;
+      this.heard.delete(id);
+    }
   }
 
   async onCancel(listener: (jobId: string) => void): Promise<void> {
     this.listeners.add(listener);
     if (this.subscriber) return;
     // A subscribed connection can run nothing else; it resubscribes by itself after a reconnect.
+    // Loaded here: embedded and single-process `start` use InProcessJobControl and never load ioredis.
+    const { connectRedis } = await import('../queue/redis-connection.js');
     const subscriber = await connectRedis(this.url, 'blocking', { name: `${this.keys.prefix}-cancels` });
     this.subscriber = subscriber;
     subscriber.on('message', (_channel: string, jobId: string) => {
+      this.hear(jobId);
       for (const each of this.listeners) each(jobId);
     });
+    // Cancels published while the connection is down are never heard: until it is back (ioredis
+    // resubscribes right after 'ready'; the clock margin covers that), and for jobs submitted
+    // before then, the keys are read.
+    subscriber.on('close', () => (this.listeningSince = undefined));
+    subscriber.on('ready', () => (this.listeningSince = Date.now()));
     await subscriber.subscribe(this.keys.cancelChannel);
+    this.listeningSince = Date.now();
   }
 
   async recordRequest(requestId: string, record: RequestRecord, ttlMs: number): Promise<void> {

@@ -128,7 +128,7 @@ export class JobRunner {
     this.running.set(spec.jobId, controller);
     // A job cancelled while it waited in its lane: checked beside the call, not before it (one
     // round trip less on every job); a cancel arriving later comes by pub/sub (start()).
-    this.deps.control.isCancelled(spec.jobId).then(
+    this.deps.control.isCancelled(spec.jobId, job.submittedAt).then(
       (cancelled) => {
         if (cancelled) controller.abort(new UpstreamTransportError('aborted', 'The job was cancelled.'));
       },

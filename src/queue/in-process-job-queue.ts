@@ -145,7 +145,12 @@ export class InProcessJobQueue implements JobQueue {
   private run(consumer: Consumer, job: Pending): void {
     const controller = new AbortController();
     consumer.running.set(job, controller);
-    const queued: QueuedJob = { spec: job.spec, body: job.body, delivery: job.delivery };
+    const queued: QueuedJob = {
+      spec: job.spec,
+      body: job.body,
+      delivery: job.delivery,
+      submittedAt: job.submittedAt,
+    };
     const run = (async () => {
       // Like a worker taking a job from Redis: never inside the submitter's call stack.
       await Promise.resolve();

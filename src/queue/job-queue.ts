@@ -12,6 +12,8 @@ export interface QueuedJob {
   body: Buffer | undefined;
   /** 1 on the first delivery, 2 after the job's first worker died or was closed by force. */
   delivery: number;
+  /** When it was submitted, ms since epoch, on the submitter's clock. */
+  submittedAt: number;
 }
 
 /** Runs one job. The signal aborts when the consumer is closed by force. */

@@ -245,7 +245,13 @@ class RedisConsumer {
     try {
       // Worker-side reads wait through a Redis restart (blocking role) instead of failing the job.
       const body = inline ?? (await this.template.getBuffer(this.queue.keys.body(spec.jobId)));
-      await this.handler({ spec, body: body ?? undefined, delivery: job.attemptsStarted }, combined);
+      const queued = {
+        spec,
+        body: body ?? undefined,
+        delivery: job.attemptsStarted,
+        submittedAt: job.timestamp,
+      };
+      await this.handler(queued, combined);
     } catch (error) {
       if (!controller.signal.aborted) this.options.onError?.(error, spec);
     } finally {
