@@ -9,6 +9,7 @@ describe('loadConfig', () => {
     expect(config.database.kind).toBe('pglite');
     expect(config.dataDir.endsWith('/data')).toBe(true);
     expect(config.queue.maxWaitMs).toBe(30_000);
+    expect(config.heapGrowingPercent).toBe(100);
   });
 
   it('uses PostgreSQL when DATABASE_URL is a postgres URL', () => {
@@ -26,6 +27,7 @@ describe('loadConfig', () => {
     ['QUEUE_MAX_WAIT_MS', '-1'],
     ['DATABASE_URL', 'mysql://x'],
     ['SWITCHYARD_MASTER_KEY', 'short'],
+    ['HEAP_GROWING_PERCENT', '500'],
   ])('names %s when it is %s', (variable, value) => {
     let caught: unknown;
     try {

@@ -19,6 +19,8 @@ export interface Config {
   logLevel: RawConfig['LOG_LEVEL'];
   bootstrapAnthropicApiKey: string | undefined;
   shutdownGraceMs: number;
+  /** HEAP_GROWING_PERCENT: set as V8's --heap-growing-percent by the server commands (0: V8's default). */
+  heapGrowingPercent: number;
   queue: { maxDepth: number; maxWaitMs: number };
   scheduler: { stickyTtlMs: number; maxFailoverAttempts: number };
   upstream: {
@@ -190,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: raw.LOG_LEVEL,
     bootstrapAnthropicApiKey: raw.ANTHROPIC_API_KEY,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
+    heapGrowingPercent: raw.HEAP_GROWING_PERCENT,
     queue: { maxDepth: raw.QUEUE_MAX_DEPTH, maxWaitMs: raw.QUEUE_MAX_WAIT_MS },
     scheduler: { stickyTtlMs: raw.STICKY_TTL_SECONDS * 1000, maxFailoverAttempts: raw.MAX_FAILOVER_ATTEMPTS },
     upstream: {

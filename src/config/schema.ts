@@ -52,6 +52,11 @@ export const configSchema = z.object({
   /** Used once, at first start, to create an `anthropic_api` account instead of the mock demo. */
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   SHUTDOWN_GRACE_MS: nonNegativeInt.default(30_000),
+  /**
+   * The server's V8 old-generation growth between full collections, in percent (0: V8's own, up
+   * to ~4x the live heap). 100 keeps a busy gateway's peak RSS ~70 MB lower at no measured cost.
+   */
+  HEAP_GROWING_PERCENT: nonNegativeInt.max(300).default(100),
   QUEUE_MAX_DEPTH: nonNegativeInt.default(256),
   QUEUE_MAX_WAIT_MS: nonNegativeInt.default(30_000),
   STICKY_TTL_SECONDS: positiveInt.default(3600),

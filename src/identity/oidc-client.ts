@@ -5,11 +5,19 @@
  * when the provider announces it). Errors leave here as SignOnErrors carrying a fixed reason for
  * the audit log; no code, token or provider text reaches a client.
  */
-import * as oidc from 'openid-client';
+import { randomBytes } from 'node:crypto';
+import type * as Oidc from 'openid-client';
 import type { OidcConfig } from '../config/oidc.js';
 import { type AnthropicErrorType, SwitchyardError } from '../errors.js';
 
 const PROVIDER_TIMEOUT_SECONDS = 10;
+
+/** Loaded at the first sign-in: a gateway without OIDC configured never loads the library. */
+let library: Promise<typeof Oidc> | undefined;
+const openidClient = (): Promise<typeof Oidc> => (library ??= import('openid-client'));
+
+/** 32 bytes from the CSPRNG, base64url: what openid-client's randomState/Nonce/PKCECodeVerifier make. */
+const random32 = () => randomBytes(32).toString('base64url');
 
 /** A failed sign-on: a client-facing error plus the reason the audit log records. */
 export class SignOnError extends SwitchyardError {
@@ -39,46 +47,49 @@ export interface AuthorizationRequest {
 }
 
 export class OidcClient {
-  private discovered: Promise<oidc.Configuration> | undefined;
+  private discovered: Promise<Oidc.Configuration> | undefined;
 
   constructor(private readonly config: OidcConfig) {}
 
   /** The provider's metadata, fetched once; a failed fetch is retried by the next sign-in. */
-  private configuration(): Promise<oidc.Configuration> {
-    this.discovered ??= oidc
-      .discovery(
-        new URL(this.config.issuerUrl),
-        this.config.clientId,
-        this.config.clientSecret,
-        this.config.clientSecret === undefined ? oidc.None() : undefined,
-        {
-          timeout: PROVIDER_TIMEOUT_SECONDS,
-          execute: this.config.allowInsecureIssuer ? [oidc.allowInsecureRequests] : [],
-        },
-      )
-      .catch((error: unknown) => {
-        this.discovered = undefined;
-        throw new SignOnError(
-          'api_error',
-          'The sign-on provider cannot be reached; try again shortly.',
-          'discovery_failed',
-          codeOf(error),
-        );
-      });
+  private configuration(): Promise<Oidc.Configuration> {
+    this.discovered ??= openidClient().then((oidc) =>
+      oidc
+        .discovery(
+          new URL(this.config.issuerUrl),
+          this.config.clientId,
+          this.config.clientSecret,
+          this.config.clientSecret === undefined ? oidc.None() : undefined,
+          {
+            timeout: PROVIDER_TIMEOUT_SECONDS,
+            execute: this.config.allowInsecureIssuer ? [oidc.allowInsecureRequests] : [],
+          },
+        )
+        .catch((error: unknown) => {
+          this.discovered = undefined;
+          throw new SignOnError(
+            'api_error',
+            'The sign-on provider cannot be reached; try again shortly.',
+            'discovery_failed',
+            codeOf(oidc, error),
+          );
+        }),
+    );
     return this.discovered;
   }
 
   /** Fresh random state, nonce and PKCE verifier (each 32 bytes from the CSPRNG). */
   newAuthorizationRequest(): AuthorizationRequest {
     return {
-      state: oidc.randomState(),
-      nonce: oidc.randomNonce(),
-      codeVerifier: oidc.randomPKCECodeVerifier(),
+      state: random32(),
+      nonce: random32(),
+      codeVerifier: random32(),
     };
   }
 
   async authorizationUrl(request: AuthorizationRequest): Promise<URL> {
     const configuration = await this.configuration();
+    const oidc = await openidClient();
     return oidc.buildAuthorizationUrl(configuration, {
       redirect_uri: this.config.redirectUrl,
       scope: this.config.scopes,
@@ -93,11 +104,12 @@ export class OidcClient {
   /** Exchanges the code in the callback's query and returns the verified identity. */
   async complete(query: URLSearchParams, expected: AuthorizationRequest): Promise<ProviderIdentity> {
     const configuration = await this.configuration();
+    const oidc = await openidClient();
     // Built from the configured redirect URL, not the request's Host: the token request must name
     // exactly the redirect_uri the provider registered, whatever proxy sits in front of us.
     const callbackUrl = new URL(this.config.redirectUrl);
     callbackUrl.search = query.toString();
-    let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+    let tokens: Awaited<ReturnType<typeof Oidc.authorizationCodeGrant>>;
     try {
       tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
         pkceCodeVerifier: expected.codeVerifier,
@@ -106,7 +118,7 @@ export class OidcClient {
         idTokenExpected: true,
       });
     } catch (error) {
-      throw exchangeError(error);
+      throw exchangeError(oidc, error);
     }
     const idClaims = tokens.claims();
     if (!idClaims) throw new SignOnError('authentication_error', SIGN_ON_FAILED, 'no_id_token');
@@ -117,7 +129,7 @@ export class OidcClient {
         // The subject must match the ID token's, or the provider mixed up two users.
         userInfo = await oidc.fetchUserInfo(configuration, tokens.access_token, idClaims.sub);
       } catch (error) {
-        throw new SignOnError('authentication_error', SIGN_ON_FAILED, 'userinfo_failed', codeOf(error));
+        throw new SignOnError('authentication_error', SIGN_ON_FAILED, 'userinfo_failed', codeOf(oidc, error));
       }
     }
     return { issuer, subject: idClaims.sub, claims: { ...userInfo, ...idClaims } };
@@ -126,7 +138,7 @@ export class OidcClient {
 
 const SIGN_ON_FAILED = 'Single sign-on failed; start again from the sign-in page.';
 
-function codeOf(error: unknown): string | undefined {
+function codeOf(oidc: typeof Oidc, error: unknown): string | undefined {
   if (error instanceof oidc.ResponseBodyError || error instanceof oidc.AuthorizationResponseError) {
     return safeCode(error.error);
   }
@@ -138,17 +150,17 @@ function codeOf(error: unknown): string | undefined {
 const safeCode = (code: string | undefined) =>
   code !== undefined && /^[A-Za-z0-9_]{1,64}$/.test(code) ? code : undefined;
 
-function exchangeError(error: unknown): SignOnError {
+function exchangeError(oidc: typeof Oidc, error: unknown): SignOnError {
   if (error instanceof oidc.AuthorizationResponseError) {
     // The provider refused (the user cancelled, no access to this client, ...).
-    return new SignOnError('authentication_error', SIGN_ON_FAILED, 'provider_refused', codeOf(error));
+    return new SignOnError('authentication_error', SIGN_ON_FAILED, 'provider_refused', codeOf(oidc, error));
   }
   if (error instanceof oidc.ResponseBodyError) {
     // invalid_grant: a code used twice, expired, or issued for another verifier.
-    return new SignOnError('authentication_error', SIGN_ON_FAILED, 'code_rejected', codeOf(error));
+    return new SignOnError('authentication_error', SIGN_ON_FAILED, 'code_rejected', codeOf(oidc, error));
   }
   if (error instanceof oidc.ClientError) {
-    return new SignOnError('authentication_error', SIGN_ON_FAILED, 'response_invalid', codeOf(error));
+    return new SignOnError('authentication_error', SIGN_ON_FAILED, 'response_invalid', codeOf(oidc, error));
   }
   return new SignOnError(
     'api_error',
