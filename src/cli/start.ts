@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
 import { GatewayCluster } from '../cluster/gateway-cluster.js';
+import { initializeInChild, needsInitdb } from './initialize-embedded.js';
 import type { QueueParts } from '../cluster/queue-parts.js';
 import { ConfigError, type Config } from '../config/index.js';
 import { resolveMasterKey } from '../identity/master-key.js';
@@ -39,6 +40,7 @@ async function serve(config: Config, mode: 'embedded' | 'gateway'): Promise<void
     throw error instanceof ConfigError ? new CliError(error.message, 2) : error;
   }
   await mkdir(config.dataDir, { recursive: true });
+  if (needsInitdb(config.database)) await initializeInChild(logger);
   let store;
   try {
     store = await openStore(config.database);

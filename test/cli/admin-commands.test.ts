@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, makeDataDir, runCli, startServer, type RunningServer } from '../support/cli.js';
 
@@ -96,6 +97,14 @@ describe('admin commands with a running server (they talk to it)', () => {
   afterAll(async () => {
     await server?.stop();
     await data.remove();
+  });
+
+  it('creates its new embedded database in a short-lived child, so the server never holds initdb memory', async () => {
+    // PGlite's initdb grows WebAssembly memory to ~800 MB that a process never returns.
+    const status = await readFile(`/proc/${server.process.pid}/status`, 'utf8');
+    const peakMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+    expect(peakMb).toBeGreaterThan(0);
+    expect(peakMb).toBeLessThan(400);
   });
 
   it('prints the first-start admin password and labels the mock demo account', () => {
