@@ -234,7 +234,9 @@ class RedisConsumer {
   private async process(job: Job<JobData>, signal: AbortSignal | undefined): Promise<void> {
     const parsed = jobSpecSchema.safeParse(job.data);
     if (!parsed.success) {
-      this.options.onError?.(new Error(`job ${job.id ?? '?'} has an invalid payload`), job.data);
+      // What identifies the job, never its body.
+      const { body: _body, ...payload } = job.data;
+      this.options.onError?.(new Error(`job ${job.id ?? '?'} has an invalid payload`), payload);
       return;
     }
     const spec = parsed.data;

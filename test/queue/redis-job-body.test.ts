@@ -3,6 +3,7 @@
  * job, no read of its own), a large or binary one in a key beside it; either is gone once the job
  * ran, while BullMQ keeps the job's record (the spec) for the retention window.
  */
+import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { jobIdOf, SHARED_LANE, type JobSpec } from '../../src/queue/job.js';
@@ -89,5 +90,27 @@ describe('RedisJobQueue bodies', () => {
     const records = await storedText(command, keys.prefix);
     expect(records).toContain(small.requestId);
     expect(records).toContain(large.requestId);
+  });
+
+  it('reports a job with an invalid payload by what identifies it, never with its body', async () => {
+    command = await commandConnection();
+    keys = new RedisKeys(freshPrefix());
+    queue = new RedisJobQueue({ url: TEST_REDIS_URL, keys, command, retentionMs: 60_000 });
+    const reported: unknown[] = [];
+    consumer = queue.consume([SHARED_LANE], async () => {}, {
+      concurrency: 1,
+      onError: (_error, payload) => reported.push(payload),
+    });
+    // Written with BullMQ directly, as a foreign or older producer could: not a valid spec.
+    const raw = new Queue(SHARED_LANE, { connection: command, prefix: keys.bullPrefix });
+    await raw.add('attempt', {
+      jobId: 'req_bad.1',
+      lane: SHARED_LANE,
+      body: '{"marker":"BAD-PAYLOAD-BODY"}',
+    });
+    await waitFor(() => (reported.length > 0 ? true : undefined));
+    await raw.close();
+    expect(reported[0]).toMatchObject({ jobId: 'req_bad.1' });
+    expect(JSON.stringify(reported)).not.toContain('BAD-PAYLOAD-BODY');
   });
 });
