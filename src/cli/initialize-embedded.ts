@@ -25,7 +25,7 @@ export async function initializeInChild(logger: Logger): Promise<boolean> {
   if (entry === undefined) return false;
   const started = performance.now();
   const code = await new Promise<number | null>((done) => {
-    const child = spawn(process.execPath, [...process.execArgv, entry, 'migrate'], {
+    const child = spawn(process.execPath, [...childNodeArgs(process.execArgv), entry, 'migrate'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -40,4 +40,23 @@ export async function initializeInChild(logger: Logger): Promise<boolean> {
   if (code === 0)
     logger.info({ ms: Math.round(performance.now() - started) }, 'created the embedded database');
   return code === 0;
+}
+
+/**
+ * The server's Node flags for the child, without those that must not run twice: a debugger would
+ * wait on the same port (`--inspect-brk`: forever), a profiler would write over the server's file.
+ */
+export function childNodeArgs(execArgv: readonly string[]): string[] {
+  const solo = /^--(inspect|debug|cpu-prof|heap-prof|prof)/;
+  const args: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    if (!solo.test(arg)) {
+      args.push(arg);
+      continue;
+    }
+    // `--cpu-prof-dir DIR` and the like carry their value in the next argument.
+    if (!arg.includes('=') && /-(dir|name|interval|port)$/.test(arg)) i++;
+  }
+  return args;
 }
