@@ -2,17 +2,22 @@
  * The one error hierarchy. Every failure a client can see is a SwitchyardError with a stable
  * Anthropic error type and HTTP status; only the server's error handler turns them into responses.
  */
-export type AnthropicErrorType =
-  | 'invalid_request_error'
-  | 'authentication_error'
-  | 'billing_error'
-  | 'permission_error'
-  | 'not_found_error'
-  | 'request_too_large'
-  | 'rate_limit_error'
-  | 'api_error'
-  | 'timeout_error'
-  | 'overloaded_error';
+
+/** Every error type the Anthropic API defines; clients branch on these. */
+export const ANTHROPIC_ERROR_TYPES = [
+  'invalid_request_error',
+  'authentication_error',
+  'billing_error',
+  'permission_error',
+  'not_found_error',
+  'request_too_large',
+  'rate_limit_error',
+  'api_error',
+  'timeout_error',
+  'overloaded_error',
+] as const;
+
+export type AnthropicErrorType = (typeof ANTHROPIC_ERROR_TYPES)[number];
 
 const STATUS_OF: Record<AnthropicErrorType, number> = {
   invalid_request_error: 400,

@@ -1,5 +1,5 @@
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AnthropicErrorType } from '../errors.js';
+import { ANTHROPIC_ERROR_TYPES } from '../errors.js';
 import { HotCounter, HotHistogram } from './hot-metrics.js';
 import { registerPoolMetrics, type ModelAccountCount, type PoolSnapshot } from './pool-metrics.js';
 
@@ -27,19 +27,7 @@ function statusText(status: number): string {
   return text;
 }
 
-const ERROR_TYPES = new Set<string>([
-  'invalid_request_error',
-  'authentication_error',
-  'billing_error',
-  'permission_error',
-  'not_found_error',
-  'request_too_large',
-  'rate_limit_error',
-  'api_error',
-  'timeout_error',
-  'overloaded_error',
-  'client_closed',
-] satisfies Array<AnthropicErrorType | 'client_closed'>);
+const ERROR_TYPES = new Set<string>([...ANTHROPIC_ERROR_TYPES, 'client_closed']);
 const UPSTREAM_STATUS = /^upstream_[45]\d\d$/;
 
 /** Error types read from upstream events are strings anyone could send: the label set stays bounded. */

@@ -5,32 +5,10 @@ import { sql } from 'drizzle-orm';
 import { inTransaction } from '../../src/backup/sql.js';
 import { listTables, tableDigest, useUtc, type TableDigest } from '../../src/backup/tables.js';
 import { internalDatabaseOf } from '../../src/store/internal.js';
-import { openStore, type Store } from '../../src/store/index.js';
-import { createTestDatabase } from '../support/postgres.js';
+import type { Store } from '../../src/store/index.js';
 
-export type Kind = 'pglite' | 'postgres';
-
-export interface TestStore {
-  store: Store;
-  close(): Promise<void>;
-}
-
-/** A fresh database of either kind; `migrate: false` leaves it empty, as a restore target. */
-export async function freshStore(kind: Kind, migrate = true): Promise<TestStore> {
-  if (kind === 'pglite') {
-    const store = await openStore({ kind: 'pglite', dir: 'memory://' }, { migrate });
-    return { store, close: () => store.close() };
-  }
-  const database = await createTestDatabase();
-  const store = await openStore({ kind: 'postgres', url: database.url }, { migrate });
-  return {
-    store,
-    async close() {
-      await store.close();
-      await database.drop();
-    },
-  };
-}
+export type { StoreKind as Kind, TestStore } from '../support/store.js';
+export { freshStore } from '../support/store.js';
 
 export async function digestsOf(store: Store): Promise<TableDigest[]> {
   return inTransaction(store, { readOnly: true, snapshot: true }, async (q) => {

@@ -9,31 +9,13 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageRetentionService } from '../../src/services/usage-retention.js';
 import { internalDatabaseOf } from '../../src/store/internal.js';
-import { openStore, type Store, type UsageRecord } from '../../src/store/index.js';
-import { createTestDatabase } from '../support/postgres.js';
+import type { Store, UsageRecord } from '../../src/store/index.js';
+import { freshStore, type StoreKind } from '../support/store.js';
 
 const DAY = 86_400_000;
 const DAYS = 40;
 const ROWS_PER_DAY = 4_800; // 200 an hour
 const POLICY = { rawDays: 7, hourlyDays: 14 };
-
-type Kind = 'pglite' | 'postgres';
-
-async function fresh(kind: Kind): Promise<{ store: Store; close: () => Promise<void> }> {
-  if (kind === 'pglite') {
-    const store = await openStore({ kind: 'pglite', dir: 'memory://' });
-    return { store, close: () => store.close() };
-  }
-  const database = await createTestDatabase();
-  const store = await openStore({ kind: 'postgres', url: database.url });
-  return {
-    store,
-    close: async () => {
-      await store.close();
-      await database.drop();
-    },
-  };
-}
 
 async function measure(store: Store) {
   const result = (await internalDatabaseOf(store).execute(sql`
@@ -56,11 +38,11 @@ async function measure(store: Store) {
   };
 }
 
-describe.each<Kind>(['pglite', 'postgres'])('usage tables stay bounded on %s', (kind) => {
+describe.each<StoreKind>(['pglite', 'postgres'])('usage tables stay bounded on %s', (kind) => {
   let store: Store;
   let close: () => Promise<void>;
   beforeAll(async () => {
-    ({ store, close } = await fresh(kind));
+    ({ store, close } = await freshStore(kind));
   });
   afterAll(() => close?.());
 

@@ -8,31 +8,13 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageRetentionService } from '../../src/services/usage-retention.js';
 import { internalDatabaseOf } from '../../src/store/internal.js';
-import { openStore, type Store, type UsageRecord } from '../../src/store/index.js';
-import { createTestDatabase } from '../support/postgres.js';
+import type { Store, UsageRecord } from '../../src/store/index.js';
+import { freshStore, type StoreKind } from '../support/store.js';
 import { usageRow } from './contract/harness.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const NO_ID = '00000000-0000-0000-0000-000000000000';
-
-type Kind = 'pglite' | 'postgres';
-
-async function fresh(kind: Kind): Promise<{ store: Store; close: () => Promise<void> }> {
-  if (kind === 'pglite') {
-    const store = await openStore({ kind: 'pglite', dir: 'memory://' });
-    return { store, close: () => store.close() };
-  }
-  const database = await createTestDatabase();
-  const store = await openStore({ kind: 'postgres', url: database.url });
-  return {
-    store,
-    close: async () => {
-      await store.close();
-      await database.drop();
-    },
-  };
-}
 
 type Row = Record<string, unknown>;
 async function rows(store: Store, query: ReturnType<typeof sql>): Promise<Row[]> {
@@ -94,11 +76,11 @@ async function rollupSums(store: Store, table: 'usage_hourly' | 'usage_daily') {
   );
 }
 
-describe.each<Kind>(['pglite', 'postgres'])('usage retention on %s', (kind) => {
+describe.each<StoreKind>(['pglite', 'postgres'])('usage retention on %s', (kind) => {
   let store: Store;
   let close: () => Promise<void>;
   beforeAll(async () => {
-    ({ store, close } = await fresh(kind));
+    ({ store, close } = await freshStore(kind));
   });
   afterAll(() => close?.());
 

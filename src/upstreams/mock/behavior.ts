@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AnthropicErrorType } from '../../errors.js';
+import { ANTHROPIC_ERROR_TYPES, type AnthropicErrorType } from '../../errors.js';
 
 /**
  * How the mock upstream answers. Server or account defaults (latency, pacing, length, the
@@ -45,19 +45,6 @@ export const DEFAULT_BEHAVIOR: Readonly<Behavior> = Object.freeze({
   words: 20,
 });
 
-const ERROR_TYPES = [
-  'invalid_request_error',
-  'authentication_error',
-  'billing_error',
-  'permission_error',
-  'not_found_error',
-  'request_too_large',
-  'rate_limit_error',
-  'api_error',
-  'timeout_error',
-  'overloaded_error',
-] as const satisfies readonly AnthropicErrorType[];
-
 const MAX_MS = 3_600_000;
 const MAX_COUNT = 1_000_000;
 
@@ -89,7 +76,7 @@ const overridesSchema = z
     'disconnect-after': count(MAX_COUNT),
     'stall-after': count(MAX_COUNT),
     'error-event-after': count(MAX_COUNT),
-    'error-type': z.enum(ERROR_TYPES),
+    'error-type': z.enum(ANTHROPIC_ERROR_TYPES),
     hang: flag,
     echo: flag,
     // A tool name in a directive (`tool-use=Bash`), or `{name, input}` in a script entry.
