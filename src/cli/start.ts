@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
 import { GatewayCluster } from '../cluster/gateway-cluster.js';
+import { heapGrowthFlag } from './heap-growth.js';
 import { initializeInChild, needsInitdb } from './initialize-embedded.js';
 import type { QueueParts } from '../cluster/queue-parts.js';
 import { ConfigError, type Config } from '../config/index.js';
@@ -33,7 +34,8 @@ export async function gatewayCommand(): Promise<void> {
 
 async function serve(config: Config, mode: 'embedded' | 'gateway'): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
-  limitHeapGrowth(config.heapGrowingPercent);
+  const heapFlag = heapGrowthFlag(config.heapGrowingPercent, process.execArgv);
+  if (heapFlag) setFlagsFromString(heapFlag);
   try {
     loadTls(config.http.tls); // a bad certificate is a configuration error: exit 2 before opening anything
   } catch (error) {
@@ -121,18 +123,6 @@ async function serve(config: Config, mode: 'embedded' | 'gateway'): Promise<void
       await store.close();
     },
   );
-}
-
-/**
- * Under load most of what the request path promotes to the old generation is garbage by the next
- * full collection, and V8 lets the old generation grow to ~4x the live heap before one (~140 MB
- * of a ~33 MB live heap at 50 connections). Twice the live heap (100 %) bounds that peak with no
- * throughput loss measured; 50 % cost ~15 % of streaming req/s (docs/performance.md, Memory).
- * A --heap-growing-percent given to node wins.
- */
-function limitHeapGrowth(percent: number): void {
-  if (percent === 0 || process.execArgv.some((arg) => /^--heap[-_]growing[-_]percent/.test(arg))) return;
-  setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
 
 /** BACKUP_CRON: scheduled backups in this process (loaded only when set). */
