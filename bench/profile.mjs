@@ -21,7 +21,8 @@ import {
 import { createPgDatabase, dropAllDatabases, startSwitchyard } from './lib/switchyard.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = join(ROOT, 'dist', 'main.js');
+// PROFILE_MAIN: another build's dist/main.js (A/B runs against a worktree of an earlier commit).
+const MAIN = process.env.PROFILE_MAIN ?? join(ROOT, 'dist', 'main.js');
 // PROFILE_WORK: another work dir, so two profiles can run at once without removing each other's.
 const WORK = process.env.PROFILE_WORK ?? join(ROOT, '.bench', 'profile');
 const [database = 'pg', mode = 'stream', secondsArg = '10'] = process.argv.slice(2);
@@ -31,10 +32,15 @@ const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 async function startBare(mockUrl, nodeArgs) {
   const port = await freePort();
-  const proc = spawnPinned(1, process.execPath, [...nodeArgs, join(ROOT, 'bench', 'bare-proxy.mjs')], {
-    env: { ...process.env, PORT: String(port), TARGET: mockUrl },
-    logFile: join(WORK, 'bare-proxy.log'),
-  });
+  const proc = spawnPinned(
+    1,
+    process.execPath,
+    [...nodeArgs, process.env.PROFILE_BARE_SCRIPT ?? join(ROOT, 'bench', 'bare-proxy.mjs')],
+    {
+      env: { ...process.env, PORT: String(port), TARGET: mockUrl },
+      logFile: join(WORK, 'bare-proxy.log'),
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/`, { proc });
   return { pid: proc.pid, url, key: 'sk-ant-bench-upstream', stop: () => stopProcess(proc) };
@@ -52,7 +58,15 @@ async function main() {
   const mock = spawnPinned(
     0,
     process.execPath,
-    [MAIN, 'mock-upstream', '--port', String(mockPort), '--words', '20'],
+    [
+      ...(process.env.PROFILE_MOCK_ARGS ?? '').split(' ').filter(Boolean),
+      MAIN,
+      'mock-upstream',
+      '--port',
+      String(mockPort),
+      '--words',
+      '20',
+    ],
     {
       logFile: join(WORK, 'mock.log'),
     },

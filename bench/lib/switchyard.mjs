@@ -51,7 +51,8 @@ export function switchyardEnv(dataDir, port, extra = {}) {
     SWITCHYARD_DATA_DIR: dataDir,
     PORT: String(port),
     HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
+    // BENCH_LOG_LEVEL: another level, to see what the access line costs (the bench itself uses info).
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     SWITCHYARD_MASTER_KEY: randomBytes(32).toString('hex'),
     // The mock upstream listens on loopback: allowed explicitly, as an operator would.
     OUTBOUND_ALLOW_PRIVATE: 'true',

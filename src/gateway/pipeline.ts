@@ -13,6 +13,7 @@ import type { Outcome } from './scheduler/outcome.js';
 import type { Scheduler } from './scheduler/scheduler.js';
 import type { Admission, Ticket } from './limits/admission.js';
 import type { UsageLedger } from './usage/ledger.js';
+import { InternedNames } from './usage/interned-names.js';
 import { costUsd } from './usage/prices.js';
 import type { Catalogue } from './catalogue/catalogue.js';
 import { resolveCallModel, type FallbackAllowed } from './catalogue/model-route.js';
@@ -46,6 +47,8 @@ export interface PipelineDeps {
  * they become SSE error events.
  */
 export class MessagesPipeline {
+  private readonly names = new InternedNames();
+
   constructor(private readonly deps: PipelineDeps) {}
 
   async handle(call: MessagesCall, sink: ResponseSink): Promise<CallSummary> {
@@ -176,8 +179,9 @@ export class MessagesPipeline {
       apiKeyId: call.principal.apiKeyId,
       userId: call.principal.userId,
       accountId: summary.account?.id ?? null,
-      model: summary.model.slice(0, 256),
-      requestedModel: summary.requestedModel?.slice(0, 256) ?? null,
+      model: this.names.of(summary.model.slice(0, 256)),
+      requestedModel:
+        summary.requestedModel === undefined ? null : this.names.of(summary.requestedModel.slice(0, 256)),
       stream: call.request.stream === true,
       inputTokens: usage.inputTokens,
       outputTokens: usage.outputTokens,

@@ -21,6 +21,23 @@ interface LineSink {
 const str = (value: string) => JSON.stringify(value);
 
 /**
+ * A field's value as a JSON string literal, remembered for the next line: under load the same key,
+ * address, model and account repeat line after line, and quoting them again is most of a line's cost.
+ */
+class QuotedField {
+  private value: string | undefined;
+  private quoted = '';
+
+  of(value: string): string {
+    if (value !== this.value) {
+      this.value = value;
+      this.quoted = str(value);
+    }
+    return this.quoted;
+  }
+}
+
+/**
  * Writes the per-request line in the logger's own format, to the logger's own destination, without
  * going through pino: every field comes from an allowlist that never holds a secret, so the line
  * needs neither redaction nor pino's generic serializer, which together cost more than the rest of
@@ -34,6 +51,12 @@ export class AccessLog {
   /** Lines of this turn of the event loop, handed to the stream together. */
   private pending = '';
   private readonly flushSoon = () => this.flush();
+  private readonly methods = new QuotedField();
+  private readonly paths = new QuotedField();
+  private readonly ips = new QuotedField();
+  private readonly keyIds = new QuotedField();
+  private readonly models = new QuotedField();
+  private readonly accounts = new QuotedField();
 
   constructor(logger: Logger) {
     this.sink = (logger as unknown as Record<symbol, LineSink>)[pino.symbols.streamSym] as LineSink;
@@ -43,14 +66,14 @@ export class AccessLog {
   write(record: AccessRecord): void {
     if (!this.enabled) return;
     const ms = Math.round((performance.now() - record.startedAt) * 10) / 10;
-    let line = `{"level":"info","time":${this.time()},"service":"switchyard","requestId":${str(record.requestId)},"method":${str(record.method)},"path":${str(record.path)},"status":${record.status},"ms":${ms}`;
-    if (record.ip !== undefined) line += `,"ip":${str(record.ip)}`;
-    if (record.keyId !== undefined) line += `,"keyId":${str(record.keyId)}`;
+    let line = `{"level":"info","time":${this.time()},"service":"switchyard","requestId":${str(record.requestId)},"method":${this.methods.of(record.method)},"path":${this.paths.of(record.path)},"status":${record.status},"ms":${ms}`;
+    if (record.ip !== undefined) line += `,"ip":${this.ips.of(record.ip)}`;
+    if (record.keyId !== undefined) line += `,"keyId":${this.keyIds.of(record.keyId)}`;
     const summary = record.summary;
     if (summary) {
-      line += `,"model":${str(summary.model)}`;
+      line += `,"model":${this.models.of(summary.model)}`;
       if (summary.requestedModel !== undefined) line += `,"requestedModel":${str(summary.requestedModel)}`;
-      if (summary.account) line += `,"account":${str(summary.account.name)}`;
+      if (summary.account) line += `,"account":${this.accounts.of(summary.account.name)}`;
       line += `,"attempts":${summary.attempts},"sticky":${summary.stickyHit}`;
       if (summary.ttftMs !== undefined) line += `,"ttftMs":${Math.round(summary.ttftMs)}`;
       line += `,"inputTokens":${summary.usage.inputTokens},"outputTokens":${summary.usage.outputTokens}`;

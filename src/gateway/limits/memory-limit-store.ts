@@ -43,7 +43,10 @@ export class MemoryLimitStore implements LimitStore {
           break;
         }
         case 'concurrency': {
-          const held = this.liveLeases(check.key, now);
+          // Expired leases (a request that never settled) are looked for only when they would
+          // make the difference: scanning every live lease on every take costs O(concurrency).
+          let held = this.leases.get(check.key)?.size ?? 0;
+          if (held >= check.limit) held = this.liveLeases(check.key, now);
           if (held >= check.limit) return { ok: false, failed: i, retryAfterMs: 1000 };
           remaining[i] = check.limit - held - 1;
           break;

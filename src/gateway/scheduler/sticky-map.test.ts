@@ -35,6 +35,25 @@ describe('StickyMap', () => {
     expect(map.get('four', 5)).toBe('a');
   });
 
+  it('keeps the eviction place of a binding refreshed within a tenth of its TTL, and moves an older one', () => {
+    const map = new StickyMap(1_000, 2);
+    map.set('one', 'a', 0);
+    map.set('two', 'a', 1);
+    map.set('one', 'a', 50); // recent: expiry moves, place does not
+    expect(map.get('one', 1_049)).toBe('a');
+    map.set('three', 'a', 60); // evicts the oldest place: 'one'
+    expect(map.get('one', 61)).toBeUndefined();
+    expect(map.get('two', 61)).toBe('a');
+
+    const later = new StickyMap(1_000, 2);
+    later.set('one', 'a', 0);
+    later.set('two', 'a', 1);
+    later.set('one', 'a', 150); // older than a tenth of the TTL: moves to the back
+    later.set('three', 'a', 160);
+    expect(later.get('one', 161)).toBe('a');
+    expect(later.get('two', 161)).toBeUndefined();
+  });
+
   it("forgets one account's bindings only", () => {
     const map = new StickyMap(10_000);
     map.set('one', 'a', 0);

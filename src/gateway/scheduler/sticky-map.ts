@@ -21,8 +21,21 @@ export class StickyMap {
   }
 
   set(key: string, accountId: string, now: number): void {
+    const expiresAt = now + this.ttlMs;
+    const binding = this.bindings.get(key);
+    // A binding touched within the last tenth of its TTL keeps its place in the eviction order and
+    // only gets its new expiry: re-inserting on every request churns the Map's table (a rehash and a
+    // new backing store every few thousand requests, outliving the requests that caused them).
+    if (
+      binding !== undefined &&
+      binding.accountId === accountId &&
+      binding.expiresAt > expiresAt - this.ttlMs / 10
+    ) {
+      binding.expiresAt = expiresAt;
+      return;
+    }
     this.bindings.delete(key);
-    this.bindings.set(key, { accountId, expiresAt: now + this.ttlMs });
+    this.bindings.set(key, { accountId, expiresAt });
     if (this.bindings.size > this.maxEntries) {
       const oldest = this.bindings.keys().next();
       if (!oldest.done) this.bindings.delete(oldest.value);

@@ -11,6 +11,7 @@ import {
   countTokensRequestSchema,
   messagesRequestSchema,
 } from '../../protocols/anthropic/messages-schema.js';
+import { isPlainMessagesRequest } from '../../protocols/anthropic/messages-request-check.js';
 import { parseInput } from '../../services/parse-input.js';
 import type { UpstreamOperation } from '../../upstreams/types.js';
 import { pathOf, type AccessLog } from '../access-log.js';
@@ -40,7 +41,12 @@ export interface MessagesExchange {
   startedAt: number;
 }
 
-function parseRequest<T extends z.ZodType>(schema: T, body: Buffer | undefined): z.infer<T> {
+function parseRequest<T extends z.ZodType>(
+  schema: T,
+  body: Buffer | undefined,
+  /** True only where `schema` would accept the value and give it back unchanged (no zod run). */
+  plain?: (value: unknown) => value is z.infer<T>,
+): z.infer<T> {
   const json = parseJsonBody(body);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new InvalidRequestError('body: must be a JSON object.');
@@ -49,7 +55,7 @@ function parseRequest<T extends z.ZodType>(schema: T, body: Buffer | undefined):
     if (field in json)
       throw new InvalidRequestError(`${field}: clients cannot choose the upstream; remove this field.`);
   }
-  return parseInput(schema, json);
+  return plain?.(json) ? json : parseInput(schema, json);
 }
 
 /** The client's own deadline (the official Anthropic and OpenAI SDKs send x-stainless-timeout, in seconds), capped by ours. */
@@ -84,7 +90,7 @@ export class MessagesEndpoint {
       const { headers, operation } = exchange;
       const parsed =
         operation === 'messages'
-          ? parseRequest(messagesRequestSchema, body)
+          ? parseRequest(messagesRequestSchema, body, isPlainMessagesRequest)
           : { ...parseRequest(countTokensRequestSchema, body), stream: false };
       const call: MessagesCall = {
         requestId: exchange.requestId,
