@@ -48,7 +48,15 @@ describe('limits across gateways', () => {
     expect(refused.status).toBe(429);
     expect(refused.body).toContain('in flight at once');
     expect((await slow).status).toBe(200);
-    expect((await ask(b, secret)).status).toBe(200);
+    // Gateway a releases the lease right after the answer's last byte, on its own Redis connection:
+    // a request to another gateway can overtake that by a moment on a loaded machine, never by long.
+    const deadline = Date.now() + 1_000;
+    let next = await ask(b, secret);
+    while (next.status === 429 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      next = await ask(b, secret);
+    }
+    expect(next.status).toBe(200);
   });
 
   it('revokes a key everywhere at once', async () => {
