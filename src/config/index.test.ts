@@ -17,6 +17,14 @@ describe('loadConfig', () => {
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@h:5432/db' });
   });
 
+  it('batches the ledger by the database unless told: 2000 rows on PostgreSQL, 500 embedded', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db' }).usage.flushBatch).toBe(2000);
+    expect(loadConfig({}).usage.flushBatch).toBe(500);
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', USAGE_FLUSH_BATCH: '100' }).usage.flushBatch).toBe(
+      100,
+    );
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(3000);
   });

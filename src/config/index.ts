@@ -211,7 +211,10 @@ export function loadConfig(env: Env = process.env): Config {
     stream: { pingAfterMs: raw.STREAM_PING_AFTER_MS, pingIntervalMs: raw.STREAM_PING_INTERVAL_MS },
     usage: {
       flushIntervalMs: raw.USAGE_FLUSH_INTERVAL_MS,
-      flushBatch: raw.USAGE_FLUSH_BATCH,
+      // Each statement costs the gateway more than its rows do (measured: 500 → 2000 rows per
+      // statement saved ~5 % CPU per request on PostgreSQL); PGlite runs its insert on the event
+      // loop, so embedded batches stay small to keep the stall short.
+      flushBatch: raw.USAGE_FLUSH_BATCH ?? (raw.DATABASE_URL ? 2000 : 500),
       retention: retentionConfigOf(raw, (variable, detail) => new ConfigError(variable, detail)),
     },
     apiKeyCacheTtlMs: raw.API_KEY_CACHE_TTL_MS,

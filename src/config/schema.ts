@@ -73,7 +73,8 @@ export const configSchema = z.object({
   STREAM_PING_AFTER_MS: positiveInt.default(3_000),
   STREAM_PING_INTERVAL_MS: positiveInt.default(10_000),
   USAGE_FLUSH_INTERVAL_MS: positiveInt.default(1_000),
-  USAGE_FLUSH_BATCH: positiveInt.default(500),
+  /** Unset: 2000 rows on PostgreSQL, 500 embedded (PGlite's insert blocks the event loop while it runs). */
+  USAGE_FLUSH_BATCH: positiveInt.optional(),
   /** Ledger rows (the request log) are kept this many days (32: always a whole month); 0: for good. */
   USAGE_RETENTION_DAYS: nonNegativeInt.default(32),
   /** Hourly roll-ups are kept this many days, then only daily ones (never pruned); 0: for good. */
