@@ -8,7 +8,7 @@ import type { CallSummary, MessagesCall, ResponseSink } from './call.js';
 import type { CallBoard } from './call-board.js';
 import { ClientClosedError } from './client-closed.js';
 import { dispatch, type DispatchOptions } from './dispatch.js';
-import { SSE_HEADERS, addHeaders, relay, writeStreamError } from './relay.js';
+import { addHeaders, relay, sseHeaders, writeStreamError } from './relay.js';
 import type { Outcome } from './scheduler/outcome.js';
 import type { Scheduler } from './scheduler/scheduler.js';
 import type { Admission, Ticket } from './limits/admission.js';
@@ -138,7 +138,7 @@ export class MessagesPipeline {
       if (sink.closed) return;
       // These are the response's only headers: the request id must be among them.
       if (!sink.headersSent) {
-        const headers: Record<string, string> = { ...SSE_HEADERS, 'request-id': call.requestId };
+        const headers = sseHeaders(call.requestId);
         if (call.responseHeaders !== undefined) addHeaders(headers, call.responseHeaders);
         sink.start(200, headers);
       }
