@@ -190,9 +190,11 @@ class TranslatingMeter implements StreamMeter {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** Adds OpenAI's name for the request id to the relay's headers (a new object per response): in place, as a copy of a dozen headers costs microseconds per response. */
 function withRequestId(headers: Record<string, string>): Record<string, string> {
   const id = headers['request-id'];
-  return id === undefined ? headers : { ...headers, 'x-request-id': id };
+  if (id !== undefined) headers['x-request-id'] = id;
+  return headers;
 }
 
 function parseJson(body: Buffer): unknown {
