@@ -12,6 +12,8 @@ import type { CancelSignal } from '../cancel-signal.js';
 import type { Catalogue } from './catalogue/catalogue.js';
 import { FallbackChain, type FallbackAllowed } from './catalogue/model-route.js';
 
+const NONE_TRIED: ReadonlySet<string> = new Set();
+
 export interface DispatchOptions {
   maxAttempts: number;
   streamFirstByteTimeoutMs: number;
@@ -46,7 +48,8 @@ export async function dispatch(
     fallbackAllowed?: FallbackAllowed | undefined;
   },
 ): Promise<Dispatched> {
-  const exclude = new Set<string>();
+  // Made on the first failover: most requests never need one.
+  let exclude: ReadonlySet<string> = NONE_TRIED;
   const key = call.operation === 'messages' ? conversationKey(call) : undefined;
   const stream = call.request.stream === true;
   let soonestRetryMs: number | undefined;
@@ -56,7 +59,7 @@ export async function dispatch(
   for (let attempt = 1; ; attempt++) {
     // Opted-in keys move down the model's chain when no account of the model can serve now.
     const model = chain ? chain.pick((m) => deps.scheduler.ready(m, exclude, call)) : call.request.model;
-    const lease = await deps.scheduler.acquire({
+    const acquired = deps.scheduler.acquire({
       model,
       conversationKey: key,
       exclude,
@@ -64,6 +67,7 @@ export async function dispatch(
       signal,
       call,
     });
+    const lease = acquired instanceof Promise ? await acquired : acquired;
     if (!lease) throw finalError(last, soonestRetryMs);
     const { account } = lease;
     summary.account = { id: account.id, name: account.name };
@@ -122,7 +126,7 @@ export async function dispatch(
       soonestRetryMs = Math.min(soonestRetryMs ?? Infinity, failure.outcome.cooldownMs);
     }
     if (attempt >= deps.options.maxAttempts) throw finalError(last, soonestRetryMs);
-    exclude.add(account.id);
+    exclude = new Set([...exclude, account.id]);
     deps.metrics.failovers.inc();
   }
 }

@@ -123,7 +123,7 @@ async function relayWhole(
     if (error instanceof UpstreamTransportError && error.failure !== 'aborted' && !sink.closed) throw error;
     return { kind: 'cancelled' };
   }
-  const body = Buffer.concat(chunks);
+  const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
   summary.status = response.status;
   if (response.status === 200 && call.operation === 'messages') {
     const read = usageFromMessageBody(body);

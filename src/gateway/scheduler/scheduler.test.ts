@@ -53,6 +53,17 @@ describe('Scheduler', () => {
     third?.release({ kind: 'success' });
   });
 
+  it('leases at once (no promise) while an account has a free slot, and waits in the queue when none has', async () => {
+    const { scheduler, byName } = await setup([{ name: 'x', maxConcurrency: 1 }]);
+    const first = scheduler.acquire(request());
+    expect(first).not.toBeInstanceOf(Promise);
+    expect((first as { account: { name: string } }).account.name).toBe('x');
+    const second = scheduler.acquire(request());
+    expect(second).toBeInstanceOf(Promise);
+    (first as { release: (o: { kind: 'success' }) => void }).release({ kind: 'success' });
+    expect((await second)?.account.id).toBe(byName('x').id);
+  });
+
   it('keeps a conversation on its account while that account is healthy', async () => {
     const { scheduler, byName, pool } = await setup([{ name: 'x' }, { name: 'y' }]);
     const first = await scheduler.acquire(request({ conversationKey: 'c1' }));
@@ -95,7 +106,7 @@ describe('Scheduler', () => {
       { name: 'off', state: 'disabled' },
       { name: 'broken', state: 'needs_reauth', models: [MODEL] },
     ]);
-    const error = await scheduler.acquire(request()).catch((e: unknown) => e);
+    const error = await Promise.resolve(scheduler.acquire(request())).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SwitchyardError);
     expect((error as SwitchyardError).status).toBe(503);
     expect((error as SwitchyardError).message).toContain('1 need re-authentication, 1 disabled');
@@ -108,7 +119,7 @@ describe('Scheduler', () => {
     const { scheduler, pool, byName } = await setup([{ name: 'x' }, { name: 'y' }], 100);
     pool.apply(byName('x'), throttle(30_000), Date.now());
     pool.apply(byName('y'), throttle(9_000), Date.now());
-    const error = await scheduler.acquire(request()).catch((e: unknown) => e);
+    const error = await Promise.resolve(scheduler.acquire(request())).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitError);
     expect((error as RateLimitError).retryAfterSeconds).toBe(9);
   });
@@ -130,7 +141,7 @@ describe('Scheduler', () => {
     held?.release({ kind: 'success' });
     const next = await waiting;
     expect(next?.account.name).toBe('x');
-    const error = await scheduler.acquire(request()).catch((e: unknown) => e);
+    const error = await Promise.resolve(scheduler.acquire(request())).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitError);
     expect(queue.depth).toBe(0);
   });

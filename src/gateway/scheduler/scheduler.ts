@@ -60,9 +60,35 @@ export class Scheduler {
     this.shared = options.shared && new SharedClaims(options.shared, pool, queue, sticky.ttlMs, this.now);
   }
 
-  /** Resolves to a lease, or undefined when every suitable account was already tried. */
-  acquire(request: AcquireRequest): Promise<Lease | undefined> {
-    return this.shared ? this.acquireShared(request, this.shared) : this.schedule(request, undefined);
+  /**
+   * A lease, or undefined when every suitable account was already tried. Synchronous when an
+   * account can take the request at once (embedded mode's usual case): an async step per request
+   * costs a promise and a turn of the microtask queue.
+   */
+  acquire(request: AcquireRequest): Lease | undefined | Promise<Lease | undefined> {
+    if (this.shared) return this.acquireShared(request, this.shared);
+    return this.leaseNow(request) ?? this.schedule(request, undefined);
+  }
+
+  /**
+   * What schedule() decides when nothing needs waiting for: the conversation's account if it is
+   * healthy with a free slot, else the best healthy one with a free slot. Undefined for anything
+   * else (no such account, or accounts that may refuse some requests), which schedule() handles.
+   */
+  private leaseNow(request: AcquireRequest): Lease | undefined {
+    const now = this.now();
+    const { conversationKey, exclude } = request;
+    const boundId = conversationKey === undefined ? undefined : this.sticky.get(conversationKey, now);
+    let best: PoolAccount | undefined;
+    for (const account of this.pool.accounts()) {
+      if (!account.serves(request.model)) continue;
+      if (account.upstream.unsupported) return undefined;
+      if (exclude.has(account.id) || !mayRecover(account) || !this.pool.isHealthy(account, now)) continue;
+      if (!account.hasCapacity()) continue;
+      if (account.id === boundId) return this.lease(account, true, conversationKey, now);
+      if (best === undefined || compare(account, best) < 0) best = account;
+    }
+    return best && this.lease(best, false, conversationKey, now);
   }
 
   private async acquireShared(request: AcquireRequest, shared: SharedClaims): Promise<Lease | undefined> {

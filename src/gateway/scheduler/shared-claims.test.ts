@@ -83,7 +83,7 @@ describe('Scheduler with shared account state', () => {
         cooling: [{ id: x.id, remainingMs: 30_000, reason: 'elsewhere' }],
       });
     };
-    const refused = await scheduler.acquire(request()).catch((error: unknown) => error);
+    const refused = await Promise.resolve(scheduler.acquire(request())).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(RateLimitError);
     expect(x.state).toBe('cooling_down');
     expect(x.stateReason).toBe('elsewhere');
@@ -93,7 +93,7 @@ describe('Scheduler with shared account state', () => {
 
   it('waits while every account is busy, leaves the shared queue when the wait times out', async () => {
     const { shared, scheduler } = await setup([{ name: 'x' }], [{ kind: 'busy', cooling: [] }]);
-    const refused = await scheduler.acquire(request()).catch((error: unknown) => error);
+    const refused = await Promise.resolve(scheduler.acquire(request())).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(RateLimitError);
     expect((refused as RateLimitError).message).toContain('timed out');
     expect(shared.claims[0]?.waitMs).toBeGreaterThan(100);
@@ -102,7 +102,7 @@ describe('Scheduler with shared account state', () => {
 
   it('refuses at once when the cluster-wide queue is full', async () => {
     const { shared, scheduler } = await setup([{ name: 'x' }], [{ kind: 'full', cooling: [], depth: 16 }]);
-    const refused = await scheduler.acquire(request()).catch((error: unknown) => error);
+    const refused = await Promise.resolve(scheduler.acquire(request())).catch((error: unknown) => error);
     expect((refused as RateLimitError).message).toContain('16 requests waiting');
     expect(shared.claims).toHaveLength(1);
   });
