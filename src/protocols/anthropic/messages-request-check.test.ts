@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { looseJson, mostly } from '../../../test/support/json-arbitraries.js';
 import { isPlainMessagesRequest } from './messages-request-check.js';
 import { messagesRequestSchema } from './messages-schema.js';
 
@@ -63,17 +64,9 @@ const scalar = fc.oneof(
   fc.string({ maxLength: 6 }),
   fc.double({ noNaN: true, noDefaultInfinity: true, min: -5, max: 5 }),
 );
-const loose = fc.letrec<{ value: unknown }>((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    scalar,
-    fc.array(tie('value'), { maxLength: 3 }),
-    fc.dictionary(fc.constantFrom('type', 'text', 'role', 'content', 'a'), tie('value'), { maxKeys: 3 }),
-  ),
-})).value;
+const loose = looseJson(scalar, ['type', 'text', 'role', 'content', 'a']);
 // Mostly the right shape, so that whole requests are often valid and each field is sometimes not.
-const maybe = <T>(arb: fc.Arbitrary<T>) =>
-  fc.oneof({ arbitrary: arb, weight: 24 }, { arbitrary: scalar, weight: 1 }, { arbitrary: loose, weight: 1 });
+const maybe = mostly(scalar, loose);
 const block = maybe(
   fc.record(
     {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { looseJson, mostly } from '../../../test/support/json-arbitraries.js';
 import { isPlainChatRequest } from './chat-request-check.js';
 import { chatCompletionRequestSchema } from './chat-request-schema.js';
 import { requestToAnthropic, type RequestMappingOptions } from './request-to-anthropic.js';
@@ -101,17 +102,9 @@ const scalar = fc.oneof(
   fc.string({ maxLength: 6 }),
   fc.double({ noNaN: true, noDefaultInfinity: true, min: -5, max: 5 }),
 );
-const loose = fc.letrec<{ value: unknown }>((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    scalar,
-    fc.array(tie('value'), { maxLength: 3 }),
-    fc.dictionary(fc.constantFrom('type', 'text', 'name', 'a'), tie('value'), { maxKeys: 3 }),
-  ),
-})).value;
+const loose = looseJson(scalar, ['type', 'text', 'name', 'a']);
 // Mostly the right shape, so that whole requests are often valid and each field is sometimes not.
-const maybe = <T>(arb: fc.Arbitrary<T>) =>
-  fc.oneof({ arbitrary: arb, weight: 24 }, { arbitrary: scalar, weight: 1 }, { arbitrary: loose, weight: 1 });
+const maybe = mostly(scalar, loose);
 const textPart = fc.record({ type: fc.constant('text'), text: fc.string({ maxLength: 8 }) });
 const part = maybe(
   fc.oneof(
