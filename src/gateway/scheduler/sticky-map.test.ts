@@ -52,6 +52,15 @@ describe('StickyMap', () => {
     later.set('three', 'a', 160);
     expect(later.get('one', 161)).toBe('a');
     expect(later.get('two', 161)).toBeUndefined();
+
+    // Touched without pause, a binding still moves back once per tenth of its TTL.
+    const busy = new StickyMap(1_000, 2);
+    busy.set('hot', 'a', 0);
+    busy.set('idle', 'a', 1);
+    for (let now = 0; now <= 150; now += 10) busy.set('hot', 'a', now);
+    busy.set('new', 'a', 160);
+    expect(busy.get('hot', 161)).toBe('a');
+    expect(busy.get('idle', 161)).toBeUndefined();
   });
 
   it("forgets one account's bindings only", () => {

@@ -3,7 +3,8 @@
  * dropped first (a Map iterates in insertion order and every touch re-inserts).
  */
 export class StickyMap {
-  private readonly bindings = new Map<string, { accountId: string; expiresAt: number }>();
+  /** placedAt: when the binding took its place in the eviction order. */
+  private readonly bindings = new Map<string, { accountId: string; expiresAt: number; placedAt: number }>();
 
   constructor(
     readonly ttlMs: number,
@@ -23,19 +24,19 @@ export class StickyMap {
   set(key: string, accountId: string, now: number): void {
     const expiresAt = now + this.ttlMs;
     const binding = this.bindings.get(key);
-    // A binding touched within the last tenth of its TTL keeps its place in the eviction order and
+    // A binding placed within the last tenth of its TTL keeps its place in the eviction order and
     // only gets its new expiry: re-inserting on every request churns the Map's table (a rehash and a
     // new backing store every few thousand requests, outliving the requests that caused them).
     if (
       binding !== undefined &&
       binding.accountId === accountId &&
-      binding.expiresAt > expiresAt - this.ttlMs / 10
+      now - binding.placedAt < this.ttlMs / 10
     ) {
       binding.expiresAt = expiresAt;
       return;
     }
     this.bindings.delete(key);
-    this.bindings.set(key, { accountId, expiresAt });
+    this.bindings.set(key, { accountId, expiresAt, placedAt: now });
     if (this.bindings.size > this.maxEntries) {
       const oldest = this.bindings.keys().next();
       if (!oldest.done) this.bindings.delete(oldest.value);
