@@ -5,23 +5,11 @@
  * caller may use the value as parsed; anything it is unsure of answers false and goes through the
  * schema, which also words the errors. Property-tested against the schema.
  */
+import { everyOf, isObject, isText } from '../plain-checks.js';
 import type { MessagesRequest } from './messages-schema.js';
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-// Lengths in UTF-16 units: never more than the code points the schema counts, so never looser.
-const isText = (value: unknown, min = 0, max = Infinity): value is string =>
-  typeof value === 'string' && value.length >= min && value.length <= max;
 const absentOr = (value: unknown, check: (value: unknown) => boolean) => value === undefined || check(value);
 const isNumber = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
-
-function everyOf(value: unknown, check: (item: unknown) => boolean, min = 0): boolean {
-  if (!Array.isArray(value) || value.length < min) return false;
-  for (const item of value) if (!check(item)) return false;
-  return true;
-}
 
 const isBlock = (block: unknown) => isObject(block) && isText(block['type'], 1);
 const isContent = (content: unknown) => typeof content === 'string' || everyOf(content, isBlock);

@@ -5,29 +5,17 @@
  * unknown keys), so the caller may use the value as parsed; anything it is unsure of answers false
  * and goes through the schema, which also words the errors. Property-tested against the schema.
  */
+import { everyOf, isObject, isText } from '../plain-checks.js';
 import type { ChatCompletionRequest } from './chat-request-schema.js';
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 /** null or absent; `undefined` cannot come from JSON but the schema takes it too. */
 const isNone = (value: unknown): value is null | undefined => value === null || value === undefined;
-// Lengths in UTF-16 units: never more than the code points the schema counts, so never looser.
-const isText = (value: unknown, min = 0, max = Infinity): value is string =>
-  typeof value === 'string' && value.length >= min && value.length <= max;
 const noneOrText = (value: unknown, max = Infinity) => isNone(value) || isText(value, 0, max);
 const noneOrBoolean = (value: unknown) => isNone(value) || typeof value === 'boolean';
 const noneOrNumber = (value: unknown, min: number, max: number) =>
   isNone(value) || (typeof value === 'number' && value >= min && value <= max);
 const noneOrPositiveInt = (value: unknown) =>
   isNone(value) || (Number.isSafeInteger(value) && Number(value) > 0);
-
-function everyOf(value: unknown, check: (item: unknown) => boolean, min = 0, max = Infinity): boolean {
-  if (!Array.isArray(value) || value.length < min || value.length > max) return false;
-  for (const item of value) if (!check(item)) return false;
-  return true;
-}
 
 const isTextPart = (part: unknown) => isObject(part) && part['type'] === 'text' && isText(part['text']);
 

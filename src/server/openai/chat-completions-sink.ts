@@ -190,7 +190,10 @@ class TranslatingMeter implements StreamMeter {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** Adds OpenAI's name for the request id to the relay's headers (a new object per response): in place, as a copy of a dozen headers costs microseconds per response. */
+/**
+ * Adds OpenAI's name for the request id to the relay's headers, in place: the relay makes a new
+ * object per response, and copying a dozen headers costs microseconds per response.
+ */
 function withRequestId(headers: Record<string, string>): Record<string, string> {
   const id = headers['request-id'];
   if (id !== undefined) headers['x-request-id'] = id;
