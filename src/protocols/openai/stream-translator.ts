@@ -4,7 +4,6 @@
  * the same bytes gives the same output. Every output is a complete `data: …\n\n` line.
  */
 import { z } from 'zod';
-import { usageSchema } from '../anthropic/messages-schema.js';
 import { SseParser } from '../anthropic/sse.js';
 import {
   emptyUsage,
@@ -23,15 +22,9 @@ import {
   type FinishReason,
 } from './chat-response.js';
 import { openAiErrorOf } from './errors.js';
+import { readMessageDelta, readMessageStart } from './stream-event-check.js';
 import { textDeltaLiteral } from './text-delta.js';
 
-const messageStart = z.looseObject({
-  message: z.looseObject({
-    id: z.string().optional(),
-    model: z.string().optional(),
-    usage: usageSchema.optional(),
-  }),
-});
 const blockStart = z.looseObject({
   index: z.number().int(),
   content_block: z.looseObject({
@@ -48,10 +41,6 @@ const blockDelta = z.looseObject({
     text: z.string().optional(),
     partial_json: z.string().optional(),
   }),
-});
-const messageDelta = z.looseObject({
-  delta: z.looseObject({ stop_reason: z.string().nullish() }).optional(),
-  usage: usageSchema.optional(),
 });
 const errorEvent = z.looseObject({
   error: z.looseObject({ type: z.string(), message: z.string().optional() }),
@@ -171,9 +160,8 @@ export class ChatStreamTranslator {
     if (this.done) return;
     switch (event) {
       case 'message_start': {
-        const parsed = messageStart.safeParse(json);
-        if (!parsed.success) return;
-        const { message } = parsed.data;
+        const message = readMessageStart(json);
+        if (!message) return;
         if (message.id) this.id = completionIdOf(message.id, this.options.requestId);
         if (message.model) this.model = message.model;
         this.head = undefined;
@@ -184,10 +172,10 @@ export class ChatStreamTranslator {
       case 'content_block_start':
         return this.onBlockStart(json);
       case 'message_delta': {
-        const parsed = messageDelta.safeParse(json);
-        if (!parsed.success) return;
-        mergeWireUsage(this.usage, parsed.data.usage);
-        this.finish = finishReasonOf(parsed.data.delta?.stop_reason);
+        const delta = readMessageDelta(json);
+        if (!delta) return;
+        mergeWireUsage(this.usage, delta.usage);
+        this.finish = finishReasonOf(delta.delta?.stop_reason);
         this.emit({}, this.finish);
         return;
       }
