@@ -8,7 +8,7 @@ import {
   NotFoundError,
   type AnthropicErrorType,
 } from '../../errors.js';
-import { SSE_HEADERS } from '../../gateway/relay.js';
+import { sseHeaders } from '../../gateway/relay.js';
 import type { ApiKeyAuthenticator } from '../../identity/api-key-authenticator.js';
 import { encodeSseEvent } from '../../protocols/anthropic/sse.js';
 import { ResultStreamTruncatedError, type ResultStream } from '../../queue/result-stream.js';
@@ -72,7 +72,7 @@ export function registerRequestEventsRoutes(
 
     void reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, { ...SSE_HEADERS, 'request-id': requestId });
+    res.writeHead(200, sseHeaders(requestId));
     const controller = new AbortController();
     res.once('close', () => controller.abort());
     let idle: NodeJS.Timeout | undefined;
