@@ -65,40 +65,47 @@ const counts = (value: Record<string, unknown> | undefined) =>
 // What the translator sees: the value after a JSON round trip.
 const roundTrip = (value: unknown) => JSON.parse(JSON.stringify(value) ?? 'null') as unknown;
 
+/**
+ * Over 2,000 generated events: `read` accepts exactly what `schema` accepts, and `same` finds the
+ * fields the translator uses equal in both readings.
+ */
+function agreesWithSchema<S extends z.ZodType, R>(
+  events: fc.Arbitrary<unknown>,
+  schema: S,
+  read: (value: unknown) => R | undefined,
+  same: (read: R | undefined, parsed: z.infer<S>) => void,
+): void {
+  let accepted = 0;
+  fc.assert(
+    fc.property(events.map(roundTrip), (value) => {
+      const parsed = schema.safeParse(value);
+      const mine = read(value);
+      expect(mine !== undefined).toBe(parsed.success);
+      if (parsed.success) {
+        accepted++;
+        same(mine, parsed.data);
+      }
+    }),
+    { numRuns: 2000 },
+  );
+  expect(accepted).toBeGreaterThan(100);
+}
+
 describe('the translator event checks', () => {
   it('read message_start exactly as its schema does', () => {
-    let accepted = 0;
-    fc.assert(
-      fc.property(start.map(roundTrip), (value) => {
-        const parsed = messageStart.safeParse(value);
-        const read = readMessageStart(value);
-        expect(read !== undefined).toBe(parsed.success);
-        if (parsed.success) {
-          accepted++;
-          const { id, model, usage: wire } = parsed.data.message;
-          expect([read?.id, read?.model, counts(read?.usage)]).toEqual([id, model, counts(wire)]);
-        }
-      }),
-      { numRuns: 2000 },
-    );
-    expect(accepted).toBeGreaterThan(100);
+    agreesWithSchema(start, messageStart, readMessageStart, (read, { message }) => {
+      expect([read?.id, read?.model, counts(read?.usage)]).toEqual([
+        message.id,
+        message.model,
+        counts(message.usage),
+      ]);
+    });
   });
 
   it('read message_delta exactly as its schema does', () => {
-    let accepted = 0;
-    fc.assert(
-      fc.property(delta.map(roundTrip), (value) => {
-        const parsed = messageDelta.safeParse(value);
-        const read = readMessageDelta(value);
-        expect(read !== undefined).toBe(parsed.success);
-        if (parsed.success) {
-          accepted++;
-          expect(counts(read?.usage)).toEqual(counts(parsed.data.usage));
-          expect(read?.delta?.stop_reason).toEqual(parsed.data.delta?.stop_reason);
-        }
-      }),
-      { numRuns: 2000 },
-    );
-    expect(accepted).toBeGreaterThan(100);
+    agreesWithSchema(delta, messageDelta, readMessageDelta, (read, parsed) => {
+      expect(counts(read?.usage)).toEqual(counts(parsed.usage));
+      expect(read?.delta?.stop_reason).toEqual(parsed.delta?.stop_reason);
+    });
   });
 });
