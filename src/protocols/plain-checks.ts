@@ -16,3 +16,7 @@ export function everyOf(value: unknown, check: (item: unknown) => boolean, min =
   for (const item of value) if (!check(item)) return false;
   return true;
 }
+
+/** Absent (an optional field), or present and passing `check`. */
+export const absentOr = (value: unknown, check: (value: unknown) => boolean): boolean =>
+  value === undefined || check(value);

@@ -5,10 +5,9 @@
  * caller may use the value as parsed; anything it is unsure of answers false and goes through the
  * schema, which also words the errors. Property-tested against the schema.
  */
-import { everyOf, isObject, isText } from '../plain-checks.js';
+import { absentOr, everyOf, isObject, isText } from '../plain-checks.js';
 import type { MessagesRequest } from './messages-schema.js';
 
-const absentOr = (value: unknown, check: (value: unknown) => boolean) => value === undefined || check(value);
 const isNumber = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
 
 const isBlock = (block: unknown) => isObject(block) && isText(block['type'], 1);

@@ -5,7 +5,7 @@
  */
 import type { WireUsage } from '../anthropic/messages-schema.js';
 import { checkUsage } from '../anthropic/usage-check.js';
-import { isObject } from '../plain-checks.js';
+import { absentOr, isObject } from '../plain-checks.js';
 
 export interface MessageStartFields {
   id?: string;
@@ -18,15 +18,17 @@ export interface MessageDeltaFields {
   usage?: WireUsage;
 }
 
-const optionalText = (value: unknown) => value === undefined || typeof value === 'string';
-const optionalUsage = (value: unknown) => value === undefined || checkUsage(value) !== undefined;
+const isString = (value: unknown) => typeof value === 'string';
+const isUsage = (value: unknown) => checkUsage(value) !== undefined;
 
 /** `message_start`'s message (id, model, usage), or undefined when the event is not one. */
 export function readMessageStart(event: unknown): MessageStartFields | undefined {
   if (!isObject(event)) return undefined;
   const message = event['message'];
   if (!isObject(message)) return undefined;
-  return optionalText(message['id']) && optionalText(message['model']) && optionalUsage(message['usage'])
+  return absentOr(message['id'], isString) &&
+    absentOr(message['model'], isString) &&
+    absentOr(message['usage'], isUsage)
     ? (message as MessageStartFields)
     : undefined;
 }
@@ -40,5 +42,5 @@ export function readMessageDelta(event: unknown): MessageDeltaFields | undefined
     const reason = delta['stop_reason'];
     if (reason !== undefined && reason !== null && typeof reason !== 'string') return undefined;
   }
-  return optionalUsage(event['usage']) ? (event as MessageDeltaFields) : undefined;
+  return absentOr(event['usage'], isUsage) ? (event as MessageDeltaFields) : undefined;
 }
