@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatProfileSummary, summarizeProfile } from './lib/cpuprofile.mjs';
 import { runLoad } from './lib/load.mjs';
-import { cpuMeter, peakRssBytes } from './lib/proc-stats.mjs';
+import { cpuMeter, peakRssBytes, pidsNamed } from './lib/proc-stats.mjs';
 import {
   freePort,
   killAllNow,
@@ -118,10 +118,12 @@ async function main() {
         : undefined;
     if (strace) await new Promise((resolve) => setTimeout(resolve, 500));
     const from = nowUs();
-    const meter = cpuMeter([sy.pid]);
+    const postgresPids = pidsNamed('postgres');
+    const meter = cpuMeter([sy.pid, mock.pid, ...postgresPids]);
     const result = await runLoad({ ...load, durationS: SECONDS });
     const to = nowUs();
-    const [cpu] = meter();
+    const [cpu, mockCpu, ...postgresCpus] = meter();
+    const postgresCpu = postgresCpus.reduce((a, b) => a + b, 0);
     if (strace) {
       strace.kill('SIGINT');
       await once(strace, 'exit');
@@ -141,7 +143,11 @@ async function main() {
         `p99 ${result.p99.toFixed(2)} ms, non-2xx ${result.non2xx}, errors ${result.errors}, proxy CPU ${cpu.toFixed(0)} % ` +
         `(${((cpu / 100 / result.rps) * 1e6).toFixed(0)} µs of CPU per request)`,
     );
-    console.log(`peak RSS ${(peakRssBytes(sy.pid) / 2 ** 20).toFixed(1)} MB`);
+    const perRequest = (percent) => ((percent / 100 / result.rps) * 1e6).toFixed(0);
+    console.log(
+      `peak RSS ${(peakRssBytes(sy.pid) / 2 ** 20).toFixed(1)} MB; mock ${mockCpu.toFixed(0)} % ` +
+        `(${perRequest(mockCpu)} µs/request), PostgreSQL server ${postgresCpu.toFixed(0)} % (${perRequest(postgresCpu)} µs/request)`,
+    );
     await sy.stop();
     if (!cpuProfile) return;
     const file = readdirSync(WORK).find((name) => name.endsWith('.cpuprofile'));

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { BulkCopy } from './bulk-copy.js';
 import type { StoreDatabase } from './database.js';
 import { registerInternalDatabase } from './internal.js';
 import type { ReplicaRouter } from './read-replica.js';
@@ -28,6 +29,8 @@ export function createStore(
   db: StoreDatabase,
   shutdown: () => Promise<void>,
   replica?: ReplicaRouter,
+  /** COPY on the same database, for the usage ledger's batches. */
+  bulk?: BulkCopy,
 ): Store {
   let closing: Promise<void> | undefined;
   const onReplica = <T extends object, K extends keyof T>(
@@ -39,7 +42,7 @@ export function createStore(
     accounts: accountRepository(db),
     users: userRepository(db),
     apiKeys: apiKeyRepository(db),
-    usage: usageRepository(db),
+    usage: usageRepository(db, bulk),
     usageReports: onReplica(usageReportRepository, ['buckets', 'totals', 'byAccount', 'requests']),
     usageRollups: onReplica((on) => usageRollupRepository(on, kind), ['buckets', 'byAccount']),
     audit: onReplica(auditRepository, ['list']),

@@ -5,6 +5,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { createStore } from './create-store.js';
 import { migrationsFolder } from './migrations-folder.js';
+import { pgliteBulkCopy } from './pglite-bulk-copy.js';
 import { lockDataDir } from './pglite-lock.js';
 import * as schema from './schema.js';
 import type { Store } from './types.js';
@@ -29,13 +30,14 @@ export async function openPglite(dir: string, migrate: boolean): Promise<Store> 
     const db = drizzlePglite({ client, schema });
     if (migrate) await migratePglite(db, { migrationsFolder: migrationsFolder() });
     const opened = client;
-    return createStore('pglite', db, async () => {
+    const close = async () => {
       try {
         await opened.close();
       } finally {
         await unlock();
       }
-    });
+    };
+    return createStore('pglite', db, close, undefined, pgliteBulkCopy(opened));
   } catch (error) {
     await client?.close().catch(() => {});
     await unlock();

@@ -4,6 +4,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { createStore } from './create-store.js';
 import { migrationsFolder } from './migrations-folder.js';
+import { postgresBulkCopy } from './postgres-bulk-copy.js';
 import { ReplicaRouter } from './read-replica.js';
 import * as schema from './schema.js';
 import type { Store } from './types.js';
@@ -57,7 +58,13 @@ export async function openPostgres(url: string, migrate: boolean, replicaUrl?: s
   try {
     if (migrate) await migrateLocked(pool);
     const replica = replicaPool && new ReplicaRouter(drizzlePostgres({ client: replicaPool, schema }));
-    return createStore('postgres', drizzlePostgres({ client: pool, schema }), end, replica);
+    return createStore(
+      'postgres',
+      drizzlePostgres({ client: pool, schema }),
+      end,
+      replica,
+      postgresBulkCopy(pool),
+    );
   } catch (error) {
     await end().catch(() => {});
     throw error;

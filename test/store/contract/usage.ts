@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { storableText } from '../../../src/store/bulk-copy.js';
 import { usageRow, useStore, type OpenStore } from './harness.js';
+
+/** Characters COPY escapes or PostgreSQL cannot store, often; any code point otherwise. */
+const awkwardChar = fc.oneof(
+  fc.constantFrom('\0', '\t', '\n', '\r', '\\', 'N', '\ud800', '\udc00', '\u{1F600}', '"', 'é'),
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+);
 
 export function usageContract(open: OpenStore): void {
   describe('usage', () => {
@@ -46,6 +54,47 @@ export function usageContract(open: OpenStore): void {
       }
       // The first record of a request wins.
       expect((await store().usage.list({ requestId: b.requestId }))[0]?.outputTokens).toBe(20);
+    });
+
+    // Fresh batches travel as COPY text, batches with a recorded request id as a JSON parameter:
+    // both must carry every character a client can put in a model name.
+    it('stores any text a client can send, on both write paths, NUL and lone surrogates as U+FFFD', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.tuple(fc.string({ unit: awkwardChar, maxLength: 40 }), fc.string({ maxLength: 8 })), {
+            minLength: 1,
+            maxLength: 6,
+          }),
+          fc.boolean(),
+          async (texts, withRecordedRow) => {
+            const recorded = usageRow();
+            if (withRecordedRow) await store().usage.insertMany([recorded]);
+            const rows = texts.map(([model, errorType]) =>
+              usageRow({ model, requestedModel: `${model}\\N`, errorType }),
+            );
+            const inserted = await store().usage.insertMany(withRecordedRow ? [recorded, ...rows] : rows);
+            expect(inserted).toBe(rows.length);
+            for (const row of rows) {
+              const [read] = await store().usage.list({ requestId: row.requestId });
+              expect(read?.model).toBe(storableText(row.model));
+              expect(read?.requestedModel).toBe(storableText(row.requestedModel ?? ''));
+              expect(read?.errorType).toBe(storableText(row.errorType ?? ''));
+            }
+          },
+        ),
+        { numRuns: 30 },
+      );
+    });
+
+    it('writes a batch holding a row no database text can hold, and the rows beside it', async () => {
+      const poisoned = usageRow({ model: 'a\0b\ud800', errorType: '\udc00\t\n\\' });
+      const beside = usageRow();
+      expect(await store().usage.insertMany([poisoned, beside])).toBe(2);
+      const [read] = await store().usage.list({ requestId: poisoned.requestId });
+      expect(read?.model).toBe('a\uFFFDb\uFFFD');
+      expect(read?.errorType).toBe('\uFFFD\t\n\\');
+      // The same row again, now through the insert that skips recorded ids.
+      expect(await store().usage.insertMany([poisoned, usageRow({ model: '\0' })])).toBe(1);
     });
 
     it('inserts batches larger than one statement can carry', async () => {
