@@ -21,13 +21,16 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   {
-    // Only the config loader may read the environment.
+    // Only the config loader may read the environment. Locale-aware string methods load ICU's
+    // data into the server's memory (~2–5 MB resident) for orders and formats ids never need.
     files: ['src/**/*.ts'],
     ignores: ['src/config/**', 'src/**/*.test.ts'],
     rules: {
       'no-restricted-properties': [
         'error',
         { object: 'process', property: 'env', message: 'Read configuration through src/config.' },
+        { property: 'localeCompare', message: 'Use compareOrdinal (src/ordinal-compare.ts).' },
+        { property: 'toLocaleString', message: 'Format explicitly: ICU data costs the server memory.' },
       ],
     },
   },

@@ -6,6 +6,7 @@ import {
   type WorkerRegistry,
   type WorkerRegistryTiming,
 } from './worker-registry.js';
+import { compareOrdinal } from '../ordinal-compare.js';
 
 interface Entry {
   announcement: WorkerAnnouncement;
@@ -64,6 +65,6 @@ export class InMemoryWorkerRegistry implements WorkerRegistry {
         drain: this.draining.has(id),
       });
     }
-    return records.sort((a, b) => a.id.localeCompare(b.id));
+    return records.sort((a, b) => compareOrdinal(a.id, b.id));
   }
 }

@@ -10,6 +10,7 @@ import {
   type WorkerRegistry,
   type WorkerRegistryTiming,
 } from './worker-registry.js';
+import { compareOrdinal } from '../ordinal-compare.js';
 
 /** Redis server time in ms: every gateway and worker judges liveness by the same clock. */
 const NOW = `
@@ -127,7 +128,7 @@ export class RedisWorkerRegistry implements WorkerRegistry {
         drain: reply[i + 4] === '1',
       });
     }
-    return records.sort((a, b) => a.id.localeCompare(b.id));
+    return records.sort((a, b) => compareOrdinal(a.id, b.id));
   }
 }
 

@@ -2,6 +2,7 @@ import type { Principal } from './call.js';
 import type { Catalogue } from './catalogue/catalogue.js';
 import type { AccountPool } from './scheduler/account-pool.js';
 import type { UpstreamModel } from '../upstreams/types.js';
+import { compareOrdinal } from '../ordinal-compare.js';
 
 const CACHE_MS = 10 * 60_000;
 
@@ -76,7 +77,7 @@ export class ModelCatalog {
       }
     }
     return [...merged.values()].sort(
-      (a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id),
+      (a, b) => compareOrdinal(b.createdAt, a.createdAt) || compareOrdinal(a.id, b.id),
     );
   }
 

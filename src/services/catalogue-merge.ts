@@ -7,6 +7,7 @@
 import type { CatalogueModel, CatalogueSnapshot } from '../gateway/catalogue/catalogue.js';
 import type { ModelAliasRecord, ModelRecord } from '../store/types.js';
 import type { AliasView, CatalogueSource, ModelView } from './model-catalogue-types.js';
+import { compareOrdinal } from '../ordinal-compare.js';
 
 export interface MergedCatalogue {
   /** What the gateway serves. */
@@ -103,8 +104,8 @@ export function mergeCatalogue(
   for (const [alias, model] of Object.entries(aliases)) byId.get(model)?.aliases.push(alias);
   return {
     snapshot: { models: served, aliases },
-    models: views.sort((a, b) => a.id.localeCompare(b.id)),
-    aliases: aliasViews.sort((a, b) => a.alias.localeCompare(b.alias)),
+    models: views.sort((a, b) => compareOrdinal(a.id, b.id)),
+    aliases: aliasViews.sort((a, b) => compareOrdinal(a.alias, b.alias)),
     shippedIds,
     shippedAliases,
   };

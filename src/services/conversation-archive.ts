@@ -32,6 +32,7 @@ import {
 } from './conversation-archive-format.js';
 import { conversationMarkdown } from './conversation-markdown.js';
 import { parseInput } from './parse-input.js';
+import { compareOrdinal } from '../ordinal-compare.js';
 
 export type ExportFormat = 'json' | 'markdown';
 
@@ -149,7 +150,7 @@ export class ConversationArchiveService {
         ...(files.length > 0
           ? {
               attachments: files
-                .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id))
+                .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compareOrdinal(a.id, b.id))
                 .map((f) => ({
                   id: f.id,
                   name: f.name,
