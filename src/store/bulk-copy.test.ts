@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyField, sqlStateOf, storableText } from './bulk-copy.js';
+import { copyField, refusedData, sqlStateOf, storableText } from './bulk-copy.js';
 
 /** COPY's text format read back: what PostgreSQL does with one field. */
 function readField(field: string): string | null {
@@ -46,5 +46,18 @@ describe('sqlStateOf', () => {
     expect(sqlStateOf(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBeUndefined();
     expect(sqlStateOf(new Error('lost'))).toBeUndefined();
     expect(sqlStateOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('refusedData', () => {
+  const serverError = (code: string) => Object.assign(new Error(code), { code, severity: 'ERROR' });
+
+  it('is true for data and constraint refusals only', () => {
+    expect(refusedData(serverError('23505'))).toBe(true); // unique violation
+    expect(refusedData(serverError('22P02'))).toBe(true); // invalid text representation
+    expect(refusedData(serverError('57P01'))).toBe(false); // server shutting down
+    expect(refusedData(serverError('08006'))).toBe(false); // connection failure
+    expect(refusedData(serverError('53300'))).toBe(false); // too many connections
+    expect(refusedData(new Error('Connection terminated unexpectedly'))).toBe(false);
   });
 });

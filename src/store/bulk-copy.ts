@@ -52,3 +52,13 @@ export function sqlStateOf(error: unknown): string | undefined {
     ? code
     : undefined;
 }
+
+/**
+ * The database refused the rows themselves (SQLSTATE classes 22, data exception, and 23,
+ * integrity constraint: a duplicate key), so other statements on the same connection can go on.
+ * A lost or terminated connection (08, 57P01) and anything else is not a refusal of the data.
+ */
+export function refusedData(error: unknown): boolean {
+  const state = sqlStateOf(error);
+  return state !== undefined && (state.startsWith('22') || state.startsWith('23'));
+}

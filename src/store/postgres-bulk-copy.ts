@@ -1,7 +1,7 @@
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { sqlStateOf, type BulkCopy } from './bulk-copy.js';
+import { refusedData, type BulkCopy } from './bulk-copy.js';
 
 /** COPY FROM STDIN on a connection of the pool (pg-copy-streams speaks the protocol's copy mode). */
 export function postgresBulkCopy(pool: pg.Pool): BulkCopy {
@@ -15,8 +15,8 @@ export function postgresBulkCopy(pool: pg.Pool): BulkCopy {
         await finished(stream);
         return stream.rowCount;
       } catch (error) {
-        // A refused COPY leaves the connection usable; anything else (a cut connection) does not.
-        failure = sqlStateOf(error) === undefined ? (error as Error) : undefined;
+        // A refused COPY leaves the connection usable; anything else (a cut connection) may not.
+        failure = refusedData(error) ? undefined : (error as Error);
         throw error;
       } finally {
         client.release(failure);

@@ -1,5 +1,5 @@
 import { and, count, desc, eq, sql } from 'drizzle-orm';
-import { copyField, sqlStateOf, storableText, type BulkCopy } from '../bulk-copy.js';
+import { copyField, refusedData, storableText, type BulkCopy } from '../bulk-copy.js';
 import type { StoreDatabase } from '../database.js';
 import { usage } from '../schema.js';
 import type { UsageRecord, UsageRepository } from '../types.js';
@@ -91,8 +91,8 @@ export function usageRepository(db: StoreDatabase, bulk?: BulkCopy): UsageReposi
       return await bulk.copyIn('usage', COLUMN_NAMES, text);
     } catch (error) {
       // Refused (a request id already recorded, a value out of range): the insert skips what is
-      // there and says what is wrong; a lost connection is the ledger's to retry.
-      if (sqlStateOf(error) === undefined) throw error;
+      // there and says what is wrong; a lost connection or a stopping server is the ledger's to retry.
+      if (!refusedData(error)) throw error;
       return insert(rows);
     }
   };
