@@ -9,6 +9,23 @@ import { ownerSpendSince } from './usage-rollup-sql.js';
 /** Rows per statement: bounds the size of the one JSON parameter (a row is ~400 bytes). */
 const ROWS_PER_INSERT = 2000;
 
+const INT4_MAX = 2_147_483_647;
+/** numeric(14, 6) holds less than 10^8. */
+const COST_MAX = 99_999_999.999999;
+
+/**
+ * A value the integer column holds: usage counts are read as safe integers (up to 2^53), and one
+ * row the database refuses would fail its whole batch again on every retry.
+ */
+function storableInt(value: number): number {
+  if (Number.isNaN(value)) return 0;
+  return Math.min(Math.max(Math.round(value), -INT4_MAX - 1), INT4_MAX);
+}
+
+function storableCost(value: number): number {
+  return Number.isNaN(value) ? 0 : Math.min(Math.max(value, -COST_MAX), COST_MAX);
+}
+
 /**
  * The ledger is written in batches of hundreds of rows. Building a 16-parameter-per-row insert
  * costs ~100 µs of gateway CPU per row in the query builder and driver; one JSON parameter
@@ -25,15 +42,15 @@ function toJsonRow(row: UsageRecord) {
     model: storableText(row.model),
     requested_model: row.requestedModel === null ? null : storableText(row.requestedModel),
     stream: row.stream,
-    input_tokens: row.inputTokens,
-    output_tokens: row.outputTokens,
-    cache_creation_input_tokens: row.cacheCreationInputTokens,
-    cache_read_input_tokens: row.cacheReadInputTokens,
-    status: row.status,
+    input_tokens: storableInt(row.inputTokens),
+    output_tokens: storableInt(row.outputTokens),
+    cache_creation_input_tokens: storableInt(row.cacheCreationInputTokens),
+    cache_read_input_tokens: storableInt(row.cacheReadInputTokens),
+    status: storableInt(row.status),
     error_type: row.errorType === null ? null : storableText(row.errorType),
-    latency_ms: row.latencyMs,
-    ttft_ms: row.ttftMs,
-    cost_usd: row.costUsd,
+    latency_ms: storableInt(row.latencyMs),
+    ttft_ms: row.ttftMs === null ? null : storableInt(row.ttftMs),
+    cost_usd: storableCost(row.costUsd),
     created_at: row.createdAt.toISOString(),
   };
 }
@@ -62,7 +79,8 @@ const COLUMNS_OF_R = sql.raw(COLUMN_NAMES.map((name) => `r.${name}`).join(', '))
 
 /** One line of COPY text, fields in COLUMN_NAMES order. */
 function toCopyLine(row: UsageRecord): string {
-  return `${copyField(row.requestId)}\t${copyField(row.apiKeyId)}\t${copyField(row.userId)}\t${copyField(row.accountId)}\t${copyField(row.model)}\t${copyField(row.requestedModel)}\t${row.stream ? 't' : 'f'}\t${row.inputTokens}\t${row.outputTokens}\t${row.cacheCreationInputTokens}\t${row.cacheReadInputTokens}\t${row.status}\t${copyField(row.errorType)}\t${row.latencyMs}\t${copyField(row.ttftMs)}\t${row.costUsd}\t${row.createdAt.toISOString()}\n`;
+  const ttft = row.ttftMs === null ? '\\N' : storableInt(row.ttftMs);
+  return `${copyField(row.requestId)}\t${copyField(row.apiKeyId)}\t${copyField(row.userId)}\t${copyField(row.accountId)}\t${copyField(row.model)}\t${copyField(row.requestedModel)}\t${row.stream ? 't' : 'f'}\t${storableInt(row.inputTokens)}\t${storableInt(row.outputTokens)}\t${storableInt(row.cacheCreationInputTokens)}\t${storableInt(row.cacheReadInputTokens)}\t${storableInt(row.status)}\t${copyField(row.errorType)}\t${storableInt(row.latencyMs)}\t${ttft}\t${storableCost(row.costUsd)}\t${row.createdAt.toISOString()}\n`;
 }
 
 function affectedRows(result: unknown): number {

@@ -97,6 +97,35 @@ export function usageContract(open: OpenStore): void {
       expect(await store().usage.insertMany([poisoned, usageRow({ model: '\0' })])).toBe(1);
     });
 
+    it('stores counts and costs beyond the columns at their limits instead of failing the batch', async () => {
+      // Usage counts are read as safe integers (up to 2^53): one answer claiming more than an
+      // integer column holds must not stop every later row from being written.
+      const huge = usageRow({
+        inputTokens: 3_000_000_000,
+        outputTokens: Number.MAX_SAFE_INTEGER,
+        latencyMs: Number.POSITIVE_INFINITY,
+        ttftMs: Number.NaN,
+        costUsd: 1e12,
+      });
+      const beside = usageRow();
+      expect(await store().usage.insertMany([huge, beside])).toBe(2);
+      const [read] = await store().usage.list({ requestId: huge.requestId });
+      expect(read).toMatchObject({
+        inputTokens: 2_147_483_647,
+        outputTokens: 2_147_483_647,
+        latencyMs: 2_147_483_647,
+        ttftMs: 0,
+        costUsd: 99_999_999.999999,
+      });
+      // Through the insert that skips recorded ids (the batch holds one).
+      const again = usageRow({ cacheReadInputTokens: 5e9, costUsd: -1e12 });
+      expect(await store().usage.insertMany([beside, again])).toBe(1);
+      expect((await store().usage.list({ requestId: again.requestId }))[0]).toMatchObject({
+        cacheReadInputTokens: 2_147_483_647,
+        costUsd: -99_999_999.999999,
+      });
+    });
+
     it('inserts batches larger than one statement can carry', async () => {
       const apiKeyId = randomUUID();
       const rows = Array.from({ length: 2_345 }, () => usageRow({ apiKeyId, costUsd: 0.000001 }));
