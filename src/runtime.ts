@@ -132,6 +132,7 @@ export async function createRuntime(
       queueDepth: queue.depth,
       queueMaxDepth: queue.maxDepth,
       ledgerPending: ledger.stats.pending,
+      ledgerDropped: ledger.stats.dropped,
     }),
     {
       modelAccounts: () =>

@@ -54,4 +54,15 @@ describe('Metrics', () => {
     expect(text).toContain('switchyard_account_state{account="a",kind="mock",state="cooling_down"} 1');
     expect(text).toContain('switchyard_model_accounts{model="claude-sonnet-4-6",state="cooling_down"} 1');
   });
+
+  it('counts dropped ledger rows as a counter that follows the ledger running total', async () => {
+    let dropped = 0;
+    const metrics = new Metrics(() => ({ ...snapshot(), ledgerDropped: dropped }));
+    expect((await metrics.render()).body).toContain('switchyard_usage_ledger_dropped_total 0');
+    dropped = 3;
+    expect((await metrics.render()).body).toContain('switchyard_usage_ledger_dropped_total 3');
+    dropped = 5;
+    expect((await metrics.render()).body).toContain('switchyard_usage_ledger_dropped_total 5');
+    expect((await metrics.render()).body).toContain('switchyard_usage_ledger_dropped_total 5');
+  });
 });

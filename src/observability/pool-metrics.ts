@@ -1,4 +1,4 @@
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** What the pool looks like at scrape time. */
 export interface PoolSnapshot {
@@ -13,6 +13,8 @@ export interface PoolSnapshot {
   /** QUEUE_MAX_DEPTH: with the depth, how close the wait queue is to refusing requests. */
   queueMaxDepth?: number;
   ledgerPending: number;
+  /** Usage rows given up on since start: the buffer overflowed, or the database refused the row. */
+  ledgerDropped?: number;
 }
 
 /** Accounts of one model in one state (models with no usable or recoverable account left out). */
@@ -89,6 +91,17 @@ export function registerPoolMetrics(
     registers,
     collect() {
       this.set(snapshot().ledgerPending);
+    },
+  });
+  let droppedSeen = 0;
+  new Counter({
+    name: 'switchyard_usage_ledger_dropped_total',
+    help: 'Usage rows dropped: the buffer overflowed while the database was away, or the database refused the row.',
+    registers,
+    collect() {
+      const dropped = snapshot().ledgerDropped ?? 0;
+      if (dropped > droppedSeen) this.inc(dropped - droppedSeen);
+      droppedSeen = dropped;
     },
   });
   if (modelAccounts === undefined) return;

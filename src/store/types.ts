@@ -383,6 +383,17 @@ export class StoreConflictError extends Error {
   }
 }
 
+/**
+ * The database refused the rows themselves (a value a column cannot hold), not the connection:
+ * retrying the same rows cannot succeed, so a caller writing a batch isolates the refused ones.
+ */
+export class RowsRefusedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RowsRefusedError';
+  }
+}
+
 /** Another process holds the embedded database. */
 export class StoreLockedError extends Error {
   constructor(

@@ -5,12 +5,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlStateOf, type BulkCopy } from '../../src/store/bulk-copy.js';
 import type { StoreDatabase } from '../../src/store/database.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore, RowsRefusedError } from '../../src/store/index.js';
 import { internalDatabaseOf } from '../../src/store/internal.js';
 import { migrationsFolder } from '../../src/store/migrations-folder.js';
 import { pgliteBulkCopy } from '../../src/store/pglite-bulk-copy.js';
 import { postgresBulkCopy } from '../../src/store/postgres-bulk-copy.js';
 import { usageRepository } from '../../src/store/repositories/usage.js';
+import { UsageLedger } from '../../src/gateway/usage/ledger.js';
+import { createLogger } from '../../src/observability/logger.js';
 import * as schema from '../../src/store/schema.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { usageRow } from './contract/harness.js';
@@ -118,6 +120,29 @@ describe.each([
     expect(calls).toEqual({ copies: 2, refused: 1 });
     expect(await usage.count()).toBe(6);
     expect((await usage.list({ requestId: fresh[1]!.requestId }))[0]?.model).toBe('tab\there');
+  });
+
+  it('says when the database refuses a row itself, so the ledger can set it aside', async () => {
+    const usage = usageRepository(opened.db, opened.bulk);
+    const before = await usage.count();
+    const refused = await usage
+      .insertMany([usageRow(), usageRow({ apiKeyId: 'not-a-uuid' })])
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(RowsRefusedError);
+    expect(await usage.count()).toBe(before);
+  });
+
+  it('writes every other row of a batch holding one the database refuses', async () => {
+    const usage = usageRepository(opened.db, opened.bulk);
+    const quiet = createLogger({ level: 'silent', destination: { write: () => true } });
+    const ledger = new UsageLedger(usage, quiet, { flushIntervalMs: 60_000, batchSize: 500 });
+    const rows = Array.from({ length: 40 }, (_, i) => usageRow(i === 17 ? { apiKeyId: 'not-a-uuid' } : {}));
+    for (const r of rows) ledger.record(r);
+    await ledger.stop();
+    expect(ledger.stats).toMatchObject({ pending: 0, written: 39, dropped: 1 });
+    for (const [i, r] of rows.entries()) {
+      expect(await usage.list({ requestId: r.requestId })).toHaveLength(i === 17 ? 0 : 1);
+    }
   });
 
   it('leaves a lost connection to the ledger to retry instead of inserting', async () => {

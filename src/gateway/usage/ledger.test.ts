@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { UsageRecord, UsageRepository } from '../../store/types.js';
+import { RowsRefusedError, type UsageRecord, type UsageRepository } from '../../store/types.js';
 import { UsageLedger } from './ledger.js';
 
 const row = (requestId: string): UsageRecord => ({
@@ -58,6 +58,37 @@ function repository() {
 
 describe('UsageLedger', () => {
   const logger = pino({ level: 'silent' });
+
+  it('drops only the rows the database refuses, found by halving, and writes the rest of their batch', async () => {
+    const repo = repository();
+    const insertMany = repo.insertMany.bind(repo);
+    let statements = 0;
+    repo.insertMany = async (batch) => {
+      statements += 1;
+      if (batch.some((r) => r.requestId.startsWith('bad'))) {
+        throw new RowsRefusedError('refused', { cause: Object.assign(new Error('x'), { code: '22P02' }) });
+      }
+      return insertMany(batch);
+    };
+    const lines: string[] = [];
+    const recording = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
+    const ledger = new UsageLedger(repo, recording, { flushIntervalMs: 60_000, batchSize: 100 });
+    const ids = Array.from({ length: 16 }, (_, i) => (i === 5 || i === 12 ? `bad${i}` : `ok${i}`));
+    for (const id of ids) ledger.record(row(id));
+    await ledger.flush();
+    expect([...repo.rows.keys()].sort()).toEqual(ids.filter((id) => id.startsWith('ok')).sort());
+    expect(ledger.stats).toMatchObject({ pending: 0, written: 14, dropped: 2, failures: 0 });
+    // Halving: far fewer statements than one per row.
+    expect(statements).toBeLessThan(16);
+    expect(lines.map((line) => JSON.parse(line) as { requestId: string; code: string })).toEqual([
+      expect.objectContaining({ requestId: 'bad5', code: '22P02' }),
+      expect.objectContaining({ requestId: 'bad12', code: '22P02' }),
+    ]);
+    // A later batch goes through as usual.
+    ledger.record(row('after'));
+    await ledger.flush();
+    expect(repo.rows.has('after')).toBe(true);
+  });
 
   it('writes in batches of the configured size', async () => {
     const repo = repository();

@@ -1,5 +1,5 @@
 import type { Logger } from '../../observability/logger.js';
-import type { UsageRecord, UsageRepository } from '../../store/types.js';
+import { RowsRefusedError, type UsageRecord, type UsageRepository } from '../../store/types.js';
 
 export interface LedgerOptions {
   flushIntervalMs: number;
@@ -72,11 +72,34 @@ export class UsageLedger {
       this.logger.error({ lost: this.buffer.length }, 'usage rows could not be written at shutdown');
   }
 
+  /**
+   * Writes a batch; rows the database refuses (a value no column holds) are found by halving and
+   * dropped with an error line each, so one bad row cannot hold back every row after it.
+   */
+  private async writeIsolating(rows: UsageRecord[]): Promise<number> {
+    try {
+      return await this.repository.insertMany(rows);
+    } catch (error) {
+      if (!(error instanceof RowsRefusedError)) throw error;
+      if (rows.length === 1) {
+        this.stats.dropped += 1;
+        const cause = error.cause as { code?: unknown } | undefined;
+        this.logger.error(
+          { requestId: rows[0]?.requestId, code: cause?.code },
+          'usage row refused by the database: dropped',
+        );
+        return 0;
+      }
+      const half = Math.ceil(rows.length / 2);
+      return (await this.writeIsolating(rows.slice(0, half))) + (await this.writeIsolating(rows.slice(half)));
+    }
+  }
+
   private async drain(): Promise<void> {
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.options.batchSize);
       try {
-        this.stats.written += await this.repository.insertMany(batch);
+        this.stats.written += await this.writeIsolating(batch);
       } catch (error) {
         this.stats.failures += 1;
         this.buffer.unshift(...batch);

@@ -2,7 +2,7 @@ import { and, count, desc, eq, sql } from 'drizzle-orm';
 import { copyField, refusedData, storableText, type BulkCopy } from '../bulk-copy.js';
 import type { StoreDatabase } from '../database.js';
 import { usage } from '../schema.js';
-import type { UsageRecord, UsageRepository } from '../types.js';
+import { RowsRefusedError, type UsageRecord, type UsageRepository } from '../types.js';
 import { isUuid, limitOf, rowsOf } from './shared.js';
 import { ownerSpendSince } from './usage-rollup-sql.js';
 
@@ -92,14 +92,21 @@ function affectedRows(result: unknown): number {
 export function usageRepository(db: StoreDatabase, bulk?: BulkCopy): UsageRepository {
   const insert = async (rows: readonly UsageRecord[]) => {
     const json = JSON.stringify(rows.map(toJsonRow));
-    // The same request may be flushed twice (retry after an unclear failure); the first record wins.
-    const result = await db.execute(sql`
-      insert into usage (${COLUMNS})
-      select distinct on (r.request_id) ${COLUMNS_OF_R}
-      from json_populate_recordset(null::usage, ${json}::json) with ordinality as r
-      order by r.request_id, r.ordinality
-      on conflict (request_id) do nothing`);
-    return affectedRows(result);
+    try {
+      // The same request may be flushed twice (retry after an unclear failure); the first record wins.
+      const result = await db.execute(sql`
+        insert into usage (${COLUMNS})
+        select distinct on (r.request_id) ${COLUMNS_OF_R}
+        from json_populate_recordset(null::usage, ${json}::json) with ordinality as r
+        order by r.request_id, r.ordinality
+        on conflict (request_id) do nothing`);
+      return affectedRows(result);
+    } catch (error) {
+      // Drizzle wraps the driver's error; the refusal's SQLSTATE is on the cause.
+      const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+      if (refusedData(cause)) throw new RowsRefusedError('The database refused a usage row.', { cause });
+      throw error;
+    }
   };
   const copyOrInsert = async (rows: readonly UsageRecord[]) => {
     if (bulk === undefined) return insert(rows);
