@@ -4,18 +4,29 @@
  * admin cancels a call: its cancellation is aborted with RequestCancelledError, which the
  * pipeline sends to the client (a JSON error, or an SSE error event once the stream began).
  *
- * The pipeline adds every call after admission and removes it when done: one Map entry per call,
- * no timer, no I/O.
+ * The pipeline adds every call after admission and removes it when done: no timer, no I/O.
+ *
+ * The calls are a linked list whose removed entries are unlinked completely, not a Map. A Map
+ * with an entry added and deleted per request rehashes every few dozen requests, and the table it
+ * leaves behind keeps the entries it held and a link to its successor: once one such table had
+ * been promoted, each next one was kept alive by the last and promoted in turn, with every
+ * request's call and summary in it, until a full collection. That was ~0.6–1.8 MB promoted per
+ * scavenge, most of what the gateway promoted (docs/performance.md).
  */
 import type { Cancellation } from '../cancel-signal.js';
 import { RequestCancelledError } from '../errors.js';
 import type { CallSummary, MessagesCall } from './call.js';
 
-interface Entry {
-  call: MessagesCall;
+/** One call on the board; the pipeline hands it back to remove it. */
+export interface BoardEntry {
+  readonly call: MessagesCall;
   /** The pipeline's summary: its `account` is set once a lease was had. */
-  summary: CallSummary;
-  cancellation: Cancellation;
+  readonly summary: CallSummary;
+  readonly cancellation: Cancellation;
+  /** Arrival order. Both null once removed, so a removed entry holds on to nothing after it. */
+  prev: BoardEntry | null;
+  next: BoardEntry | null;
+  removed: boolean;
 }
 
 export interface CallSnapshot {
@@ -33,18 +44,33 @@ export interface CallSnapshot {
 }
 
 export class CallBoard {
-  private readonly entries = new Map<string, Entry>();
+  private head: BoardEntry | null = null;
+  private tail: BoardEntry | null = null;
+  private count = 0;
 
-  add(call: MessagesCall, summary: CallSummary, cancellation: Cancellation): void {
-    this.entries.set(call.requestId, { call, summary, cancellation });
+  add(call: MessagesCall, summary: CallSummary, cancellation: Cancellation): BoardEntry {
+    const entry: BoardEntry = { call, summary, cancellation, prev: this.tail, next: null, removed: false };
+    if (this.tail) this.tail.next = entry;
+    else this.head = entry;
+    this.tail = entry;
+    this.count += 1;
+    return entry;
   }
 
-  remove(requestId: string): void {
-    this.entries.delete(requestId);
+  remove(entry: BoardEntry): void {
+    if (entry.removed) return;
+    entry.removed = true;
+    if (entry.prev) entry.prev.next = entry.next;
+    else this.head = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    else this.tail = entry.prev;
+    entry.prev = null;
+    entry.next = null;
+    this.count -= 1;
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
   /** At most `limit` calls, oldest first (arrival order). */
@@ -52,8 +78,8 @@ export class CallBoard {
     // startedAt is performance.now() of arrival: turned into wall time here, not per request.
     const offset = Date.now() - performance.now();
     const out: CallSnapshot[] = [];
-    for (const { call, summary } of this.entries.values()) {
-      if (out.length >= limit) break;
+    for (let entry = this.head; entry !== null && out.length < limit; entry = entry.next) {
+      const { call, summary } = entry;
       out.push({
         requestId: call.requestId,
         apiKeyId: call.principal.apiKeyId,
@@ -69,11 +95,17 @@ export class CallBoard {
     return out;
   }
 
-  /** Cancels the call if this process serves it; false when it does not (or no longer). */
+  /**
+   * Cancels the call if this process serves it; false when it does not (or no longer). A walk of
+   * the calls in flight: an admin's action, rare next to the per-request add and remove.
+   */
   cancel(requestId: string): boolean {
-    const entry = this.entries.get(requestId);
-    if (!entry || entry.cancellation.aborted) return false;
-    entry.cancellation.abort(new RequestCancelledError());
-    return true;
+    for (let entry = this.head; entry !== null; entry = entry.next) {
+      if (entry.call.requestId !== requestId) continue;
+      if (entry.cancellation.aborted) return false;
+      entry.cancellation.abort(new RequestCancelledError());
+      return true;
+    }
+    return false;
   }
 }

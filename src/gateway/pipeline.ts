@@ -85,7 +85,7 @@ export class MessagesPipeline {
     if (ticket?.headers !== undefined) call.responseHeaders = ticket.headers;
     const cancellation = new Cancellation();
     sink.onClose(() => cancellation.abort(new ClientClosedError()));
-    this.deps.board?.add(call, summary, cancellation);
+    const onBoard = this.deps.board?.add(call, summary, cancellation);
     const pings =
       call.request.stream && call.operation === 'messages' ? this.startPings(sink, call) : undefined;
     try {
@@ -107,7 +107,7 @@ export class MessagesPipeline {
       clearTimers(pings);
       this.fail(cancelledByAdmin(cancellation.reason) ? cancellation.reason : error, call, sink, summary);
     } finally {
-      this.deps.board?.remove(call.requestId);
+      if (onBoard) this.deps.board?.remove(onBoard);
       summary.latencyMs = performance.now() - call.startedAt;
       if (sink.closed) summary.status = 499;
       const cost = this.record(call, summary);
