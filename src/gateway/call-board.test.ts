@@ -2,8 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Cancellation } from '../cancel-signal.js';
 import { RequestCancelledError } from '../errors.js';
-import { emptyUsage } from '../protocols/anthropic/usage.js';
-import { UNRESTRICTED, type CallSummary, type MessagesCall } from './call.js';
+import { newCallSummary, UNRESTRICTED, type MessagesCall } from './call.js';
 import { CallBoard, type BoardEntry } from './call-board.js';
 
 function call(requestId: string): MessagesCall {
@@ -21,20 +20,7 @@ function call(requestId: string): MessagesCall {
   };
 }
 
-function summary(): CallSummary {
-  return {
-    status: 200,
-    model: 'claude-sonnet-4-6',
-    account: undefined,
-    attempts: 0,
-    usage: emptyUsage(),
-    errorType: undefined,
-    ttftMs: undefined,
-    latencyMs: 0,
-    stickyHit: false,
-    upstreamRequestId: undefined,
-  };
-}
+const summary = () => newCallSummary('claude-sonnet-4-6');
 
 const ids = (board: CallBoard) => board.snapshot().map((c) => c.requestId);
 

@@ -1,6 +1,6 @@
 import type { KeyLimits } from '../identity/key-limits.js';
 import type { MessagesRequest } from '../protocols/anthropic/messages-schema.js';
-import type { StreamMeter, TokenUsage } from '../protocols/anthropic/usage.js';
+import { emptyUsage, type StreamMeter, type TokenUsage } from '../protocols/anthropic/usage.js';
 import type { UpstreamOperation } from '../upstreams/types.js';
 
 /**
@@ -93,4 +93,21 @@ export interface CallSummary {
   upstreamRequestId: string | undefined;
   /** What the client asked for, when an alias or a fallback chain made `model` differ from it. */
   requestedModel?: string | undefined;
+}
+
+/** A call's summary before anything happened: no account, no attempt, no usage. */
+export function newCallSummary(model: string, requestedModel?: string): CallSummary {
+  return {
+    status: 200,
+    model,
+    account: undefined,
+    attempts: 0,
+    usage: emptyUsage(),
+    errorType: undefined,
+    ttftMs: undefined,
+    latencyMs: 0,
+    stickyHit: false,
+    upstreamRequestId: undefined,
+    requestedModel,
+  };
 }

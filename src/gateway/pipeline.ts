@@ -3,8 +3,7 @@ import { ApiError, cancelledByAdmin, SwitchyardError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { PING_EVENT } from '../protocols/anthropic/sse.js';
-import { emptyUsage } from '../protocols/anthropic/usage.js';
-import type { CallSummary, MessagesCall, ResponseSink } from './call.js';
+import { newCallSummary, type CallSummary, type MessagesCall, type ResponseSink } from './call.js';
 import type { CallBoard } from './call-board.js';
 import { ClientClosedError } from './client-closed.js';
 import { dispatch, type DispatchOptions } from './dispatch.js';
@@ -53,19 +52,7 @@ export class MessagesPipeline {
 
   async handle(call: MessagesCall, sink: ResponseSink): Promise<CallSummary> {
     const requestedModel = resolveCallModel(call, this.deps.catalogue ?? shippedCatalogue());
-    const summary: CallSummary = {
-      status: 200,
-      model: call.request.model,
-      account: undefined,
-      attempts: 0,
-      usage: emptyUsage(),
-      errorType: undefined,
-      ttftMs: undefined,
-      latencyMs: 0,
-      stickyHit: false,
-      upstreamRequestId: undefined,
-      requestedModel,
-    };
+    const summary = newCallSummary(call.request.model, requestedModel);
     let ticket: Ticket | undefined;
     try {
       const admitted = this.deps.admission?.admit(call);

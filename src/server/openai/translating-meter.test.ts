@@ -1,9 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CallSummary, MessagesCall, ResponseSink } from '../../gateway/call.js';
+import {
+  newCallSummary,
+  type CallSummary,
+  type MessagesCall,
+  type ResponseSink,
+} from '../../gateway/call.js';
 import { relay } from '../../gateway/relay.js';
 import { encodeSseEvent } from '../../protocols/anthropic/sse.js';
-import { emptyUsage, StreamUsageMeter, type StreamMeter } from '../../protocols/anthropic/usage.js';
+import { StreamUsageMeter, type StreamMeter } from '../../protocols/anthropic/usage.js';
 import { UpstreamTransportError } from '../../upstreams/errors.js';
 import { ChatCompletionsSink, type ChatAnswerContext } from './chat-completions-sink.js';
 
@@ -125,18 +130,7 @@ async function run(chunks: Buffer[], cut: boolean, fused: boolean) {
     yield* chunks;
     if (cut) throw new UpstreamTransportError('reset', 'The upstream dropped.');
   })();
-  const summary: CallSummary = {
-    status: 200,
-    model: 'asked',
-    account: undefined,
-    attempts: 1,
-    usage: emptyUsage(),
-    errorType: undefined,
-    ttftMs: undefined,
-    latencyMs: 0,
-    stickyHit: false,
-    upstreamRequestId: undefined,
-  };
+  const summary: CallSummary = { ...newCallSummary('asked'), attempts: 1 };
   const call = {
     requestId: 'req_1',
     request: { model: 'asked', messages: [], stream: true },
